@@ -1,0 +1,121 @@
+import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
+import { HandlerDispatchError } from '../errors.ts';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_HANDLER_COUNT,
+  ATTR_HANDLER_NAME,
+  ATTR_HANDLER_SUCCESS,
+  type Attributes,
+} from '../observability/attributes.ts';
+import { ComponentTracer, recordError, type TelemetryOptions } from '../observability/component-tracer.ts';
+import { SpanNames } from '../observability/span-names.ts';
+import { eventTypeOf, handlerNameOf, invokeHandler, type EventHandler } from '../ports/event-bus.ts';
+
+export interface HandlerOutcome {
+  readonly handlerName: string;
+  readonly durationMs: number;
+  readonly error?: unknown;
+}
+
+export interface EventDispatcherOptions extends TelemetryOptions {
+  readonly scope: string;
+  /** Extra attributes on dispatch spans (`messaging.system`, ...). */
+  readonly attributes?: Attributes;
+  /** Called after each handler, for bus metrics. */
+  readonly onHandled?: (event: DomainEvent, outcome: HandlerOutcome) => void;
+}
+
+/**
+ * The handler table and dispatch loop every bus shares: one `dispatch` span per event with the
+ * handler count, one `handle` span per handler with its name and success. All handlers run even
+ * when some fail; failures are thrown together as {@link HandlerDispatchError}.
+ */
+export class EventDispatcher {
+  readonly #handlers = new Map<string, EventHandler[]>();
+  readonly #wildcard: EventHandler[] = [];
+  readonly #tracer: ComponentTracer;
+  readonly #options: EventDispatcherOptions;
+
+  constructor(options: EventDispatcherOptions) {
+    this.#options = options;
+    this.#tracer = ComponentTracer.from(options.scope, options, true);
+  }
+
+  subscribe(eventType: string | EventDefinition, handler: EventHandler): () => void {
+    const key = eventTypeOf(eventType);
+    const handlers = this.#handlers.get(key) ?? [];
+    handlers.push(handler);
+    this.#handlers.set(key, handlers);
+    return () => void this.unsubscribe(key, handler);
+  }
+
+  subscribeAll(handler: EventHandler): () => void {
+    this.#wildcard.push(handler);
+    return () => void removeFrom(this.#wildcard, handler);
+  }
+
+  unsubscribe(eventType: string | EventDefinition, handler: EventHandler): boolean {
+    return removeFrom(this.#handlers.get(eventTypeOf(eventType)) ?? [], handler);
+  }
+
+  /** Event types with at least one handler (wildcard handlers excluded). */
+  get eventTypes(): string[] {
+    return [...this.#handlers].filter(([, handlers]) => handlers.length > 0).map(([eventType]) => eventType);
+  }
+
+  handlersFor(eventType: string): EventHandler[] {
+    return [...(this.#handlers.get(eventType) ?? []), ...this.#wildcard];
+  }
+
+  clear(): void {
+    this.#handlers.clear();
+    this.#wildcard.length = 0;
+  }
+
+  dispatch(event: DomainEvent): Promise<void> {
+    const handlers = this.handlersFor(event.eventType);
+    const attributes: Attributes = {
+      ...this.#options.attributes,
+      [ATTR_EVENT_TYPE]: event.eventType,
+      [ATTR_EVENT_ID]: event.eventId,
+      [ATTR_AGGREGATE_ID]: event.aggregateId,
+      [ATTR_HANDLER_COUNT]: handlers.length,
+    };
+    return this.#tracer.run(SpanNames.eventBus.dispatch, { attributes }, async () => {
+      const failures: { handlerName: string; error: unknown }[] = [];
+      for (const handler of handlers) {
+        const outcome = await this.#handle(event, handler);
+        if ('error' in outcome) failures.push({ handlerName: outcome.handlerName, error: outcome.error });
+      }
+      if (failures.length > 0) throw new HandlerDispatchError(event.eventType, failures);
+    });
+  }
+
+  #handle(event: DomainEvent, handler: EventHandler): Promise<HandlerOutcome> {
+    const handlerName = handlerNameOf(handler);
+    const attributes = { [ATTR_HANDLER_NAME]: handlerName, [ATTR_EVENT_TYPE]: event.eventType };
+    return this.#tracer.run(SpanNames.eventBus.handle, { attributes }, async (span) => {
+      const started = performance.now();
+      let outcome: HandlerOutcome;
+      try {
+        await invokeHandler(handler, event);
+        outcome = { handlerName, durationMs: performance.now() - started };
+      } catch (error) {
+        recordError(span, error);
+        outcome = { handlerName, durationMs: performance.now() - started, error };
+      }
+      span?.setAttribute(ATTR_HANDLER_SUCCESS, !('error' in outcome));
+      this.#options.onHandled?.(event, outcome);
+      return outcome;
+    });
+  }
+}
+
+function removeFrom(handlers: EventHandler[], handler: EventHandler): boolean {
+  const index = handlers.indexOf(handler);
+  if (index < 0) return false;
+  handlers.splice(index, 1);
+  return true;
+}

@@ -1,0 +1,160 @@
+import { SerializationError } from '../errors.ts';
+import type { DomainEvent, EventMetadata } from './domain-event.ts';
+import type { EventRegistry } from './event-registry.ts';
+import { validateSync } from './validation.ts';
+
+/**
+ * JSON that keeps what plain JSON loses: a `Date` is written as `{"$date": iso}` and a `bigint` as
+ * `{"$bigint": digits}`, and both come back as themselves.
+ */
+export function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, function (this: Record<string, unknown>, key, encoded: unknown) {
+      const raw = key === '' ? value : this[key];
+      if (raw instanceof Date) return { $date: raw.toISOString() };
+      if (typeof raw === 'bigint') return { $bigint: raw.toString() };
+      return encoded;
+    });
+  } catch (error) {
+    throw new SerializationError('Value cannot be serialized to JSON', { cause: error });
+  }
+}
+
+export function fromJson(json: string): unknown {
+  try {
+    return JSON.parse(json, (_key, value: unknown) => reviveTagged(value));
+  } catch (error) {
+    throw new SerializationError('Malformed JSON', { cause: error });
+  }
+}
+
+/** Revives tagged values in an already-parsed structure (a driver that returns JSONB as objects). */
+export function reviveJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reviveJson);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const revived: Record<string, unknown> = {};
+    for (const [key, entry] of Object.entries(value)) revived[key] = reviveJson(entry);
+    return reviveTagged(revived);
+  }
+  return value;
+}
+
+function reviveTagged(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return value;
+  const tagged = value as { $date?: unknown; $bigint?: unknown };
+  if (typeof tagged.$date === 'string') return new Date(tagged.$date);
+  if (typeof tagged.$bigint === 'string') return BigInt(tagged.$bigint);
+  return value;
+}
+
+/** The flat, storage- and wire-friendly form of an event. `data` and `metadata` are JSON text. */
+export interface SerializedEvent {
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly eventVersion: number;
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  readonly aggregateVersion: number;
+  readonly occurredAt: string;
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly tenantId: string | null;
+  readonly actorId: string | null;
+  readonly metadata: string;
+  readonly data: string;
+}
+
+export function serializeEvent(event: DomainEvent): SerializedEvent {
+  return {
+    eventId: event.eventId,
+    eventType: event.eventType,
+    eventVersion: event.eventVersion,
+    aggregateId: event.aggregateId,
+    aggregateType: event.aggregateType,
+    aggregateVersion: event.aggregateVersion,
+    occurredAt: event.occurredAt.toISOString(),
+    correlationId: event.correlationId,
+    causationId: event.causationId,
+    tenantId: event.tenantId ?? null,
+    actorId: event.actorId ?? null,
+    metadata: toJson(event.metadata),
+    data: toJson(event.data),
+  };
+}
+
+/** A serialized event whose `data`/`metadata` may already be parsed (JSONB drivers). */
+export type StoredEventRecord = Omit<SerializedEvent, 'data' | 'metadata' | 'occurredAt'> & {
+  readonly data: string | unknown;
+  readonly metadata: string | unknown;
+  readonly occurredAt: string | Date;
+};
+
+/**
+ * Turns a stored or received record back into a typed event: finds its definition (an unknown type
+ * throws {@link EventTypeNotFoundError}), upcasts older payload versions, then validates the payload
+ * when the definition has a schema.
+ */
+export function deserializeEvent(record: StoredEventRecord, registry: EventRegistry): DomainEvent {
+  const definition = registry.get(record.eventType);
+  let data = typeof record.data === 'string' ? fromJson(record.data) : reviveJson(record.data);
+  for (let version = record.eventVersion; version < definition.version; version += 1) {
+    const upcaster = definition.upcasters.get(version);
+    if (upcaster === undefined) {
+      throw new SerializationError(`${record.eventType}: no upcaster from version ${version}`);
+    }
+    data = upcaster(data);
+  }
+  if (record.eventVersion > definition.version) {
+    throw new SerializationError(
+      `${record.eventType}: stored version ${record.eventVersion} is newer than the registered version ${definition.version}`,
+    );
+  }
+  if (definition.schema) data = validateSync(record.eventType, definition.schema, data);
+  const metadata = typeof record.metadata === 'string' ? fromJson(record.metadata) : reviveJson(record.metadata);
+  return Object.freeze({
+    eventId: record.eventId,
+    eventType: record.eventType,
+    eventVersion: Math.max(record.eventVersion, definition.version),
+    aggregateId: record.aggregateId,
+    aggregateType: record.aggregateType,
+    aggregateVersion: record.aggregateVersion,
+    occurredAt: record.occurredAt instanceof Date ? record.occurredAt : new Date(record.occurredAt),
+    correlationId: record.correlationId,
+    causationId: record.causationId,
+    ...(record.tenantId === null ? {} : { tenantId: record.tenantId }),
+    ...(record.actorId === null ? {} : { actorId: record.actorId }),
+    metadata: Object.freeze({ ...(metadata as EventMetadata) }),
+    data,
+  });
+}
+
+/** One event as a JSON document, for message buses. */
+export function encodeEvent(event: DomainEvent): string {
+  return toJson(serializeEvent(event));
+}
+
+/** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types {@link EventTypeNotFoundError}. */
+export function decodeEvent(json: string | Uint8Array, registry: EventRegistry): DomainEvent {
+  const text = typeof json === 'string' ? json : Buffer.from(json).toString('utf8');
+  const record = fromJson(text);
+  if (!isSerializedEvent(record)) throw new SerializationError('Message is not a serialized event');
+  return deserializeEvent(record, registry);
+}
+
+function isSerializedEvent(value: unknown): value is SerializedEvent {
+  if (value === null || typeof value !== 'object') return false;
+  const record = value as Record<string, unknown>;
+  return (
+    typeof record.eventId === 'string' &&
+    typeof record.eventType === 'string' &&
+    typeof record.eventVersion === 'number' &&
+    typeof record.aggregateId === 'string' &&
+    typeof record.aggregateType === 'string' &&
+    typeof record.aggregateVersion === 'number' &&
+    typeof record.occurredAt === 'string' &&
+    typeof record.data === 'string' &&
+    typeof record.metadata === 'string'
+  );
+}

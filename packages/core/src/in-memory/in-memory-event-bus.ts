@@ -1,0 +1,41 @@
+import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
+import { ClosedError } from '../errors.ts';
+import type { TelemetryOptions } from '../observability/component-tracer.ts';
+import { EventDispatcher } from '../bus/event-dispatcher.ts';
+import type { EventBus, EventHandler } from '../ports/event-bus.ts';
+
+/**
+ * Delivers events to handlers in this process, right away, within the publisher's trace:
+ * `eventsource.event_bus.dispatch` per event and `eventsource.event_bus.handle` per handler.
+ * `publish` resolves after every handler ran, and rejects with `HandlerDispatchError` when any failed.
+ */
+export class InMemoryEventBus implements EventBus {
+  readonly #dispatcher: EventDispatcher;
+  #closed = false;
+
+  constructor(options: TelemetryOptions = {}) {
+    this.#dispatcher = new EventDispatcher({ scope: '@eventsource/core', ...options });
+  }
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    if (this.#closed) throw new ClosedError('InMemoryEventBus');
+    for (const event of events) await this.#dispatcher.dispatch(event);
+  }
+
+  subscribe<TEvent extends DomainEvent>(eventType: string | EventDefinition<string, TEvent['data']>, handler: EventHandler<TEvent>): () => void {
+    return this.#dispatcher.subscribe(eventType, handler as EventHandler);
+  }
+
+  subscribeAll(handler: EventHandler): () => void {
+    return this.#dispatcher.subscribeAll(handler);
+  }
+
+  unsubscribe(eventType: string | EventDefinition, handler: EventHandler): boolean {
+    return this.#dispatcher.unsubscribe(eventType, handler);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#dispatcher.clear();
+  }
+}

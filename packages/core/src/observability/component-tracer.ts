@@ -1,0 +1,118 @@
+import type { Context, Link, Span, TracerProvider } from '@opentelemetry/api';
+import { errorTypeOf } from '../errors.ts';
+import { VERSION } from '../version.ts';
+import { ATTR_ERROR_TYPE, SemanticAttributes, type Attributes } from './attributes.ts';
+import { getOpenTelemetryApi } from './otel-api.ts';
+import { SpanKinds, type SpanKindValue } from './span-names.ts';
+
+/** Telemetry settings every component accepts. */
+export interface TelemetryOptions {
+  /** Emit spans. Each component documents its default (on, except projections). */
+  readonly enableTracing?: boolean;
+  /** Use this provider instead of the global one. */
+  readonly tracerProvider?: TracerProvider;
+}
+
+export interface StartSpanOptions {
+  readonly kind?: SpanKindValue;
+  readonly attributes?: Attributes;
+  readonly links?: readonly Link[];
+  /** Parent context; the active context when omitted. */
+  readonly parent?: Context;
+}
+
+/**
+ * The one tracing helper every component goes through. The tracer is looked up lazily on each span,
+ * so a component created before the SDK starts still traces once it does. When tracing is off, or
+ * `@opentelemetry/api` is absent, `run` calls the function with `undefined` and costs nothing else.
+ */
+export class ComponentTracer {
+  readonly scope: string;
+  readonly #requested: boolean;
+  readonly #tracerProvider: TracerProvider | undefined;
+  readonly #version: string;
+
+  constructor(scope: string, enableTracing: boolean, tracerProvider?: TracerProvider, version: string = VERSION) {
+    this.scope = scope;
+    this.#requested = enableTracing;
+    this.#tracerProvider = tracerProvider;
+    this.#version = version;
+  }
+
+  static from(scope: string, options: TelemetryOptions | undefined, enabledByDefault: boolean): ComponentTracer {
+    return new ComponentTracer(scope, options?.enableTracing ?? enabledByDefault, options?.tracerProvider);
+  }
+
+  /** Tracing was requested and the OpenTelemetry API is available. */
+  get enabled(): boolean {
+    return this.#requested && getOpenTelemetryApi() !== undefined;
+  }
+
+  /**
+   * Runs `fn` inside a new active span. A returned promise ends the span when it settles. A thrown
+   * or rejected error is recorded (exception event, status ERROR, `error.type`) and rethrown.
+   */
+  run<T>(name: string, options: StartSpanOptions, fn: (span: Span | undefined) => T): T {
+    const api = this.#requested ? getOpenTelemetryApi() : undefined;
+    if (api === undefined) return fn(undefined);
+    const tracer = (this.#tracerProvider ?? api.trace.getTracerProvider()).getTracer(this.scope, this.#version);
+    const parent = options.parent ?? api.context.active();
+    const span = tracer.startSpan(
+      name,
+      {
+        kind: options.kind ?? SpanKinds.internal,
+        attributes: definedAttributes(options.attributes),
+        ...(options.links === undefined ? {} : { links: [...options.links] }),
+      },
+      parent,
+    );
+    const fail = (error: unknown): never => {
+      recordError(span, error);
+      span.end();
+      throw error;
+    };
+    let result: T;
+    try {
+      result = api.context.with(api.trace.setSpan(parent, span), fn, undefined, span);
+    } catch (error) {
+      return fail(error);
+    }
+    if (isPromiseLike(result)) {
+      return result.then((value) => {
+        span.end();
+        return value;
+      }, fail) as T;
+    }
+    span.end();
+    return result;
+  }
+}
+
+/** Marks a span as failed: exception event, status ERROR, `error.type` and `eventsource.error.type`. */
+export function recordError(span: Span | undefined, error: unknown): void {
+  if (span === undefined) return;
+  const errorType = errorTypeOf(error);
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
+  span.setAttribute(SemanticAttributes.errorType, errorType);
+  span.setAttribute(ATTR_ERROR_TYPE, errorType);
+}
+
+/** Sets the attributes that have a value. */
+export function setAttributes(span: Span | undefined, attributes: Attributes): void {
+  if (span === undefined) return;
+  span.setAttributes(definedAttributes(attributes));
+}
+
+function definedAttributes(attributes: Attributes | undefined): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
+  const defined: Record<string, string | number | boolean | string[] | number[] | boolean[]> = {};
+  if (attributes === undefined) return defined;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value !== undefined) defined[key] = value as string | number | boolean | string[] | number[] | boolean[];
+  }
+  return defined;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

@@ -1,0 +1,148 @@
+import type { Span } from '@opentelemetry/api';
+import type { DomainEvent } from '../events/domain-event.ts';
+import type { AppendResult, ExpectedVersion } from '../ports/event-store.ts';
+import { streamIdOf } from '../ports/event-store.ts';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_AGGREGATE_TYPE,
+  ATTR_BATCH_SIZE,
+  ATTR_DB_OPERATION,
+  ATTR_EVENT_COUNT,
+  ATTR_EVENT_TYPE,
+  ATTR_EXPECTED_VERSION,
+  ATTR_FROM_POSITION,
+  ATTR_FROM_VERSION,
+  ATTR_POSITION,
+  ATTR_STREAM_ID,
+  ATTR_TENANT_ID,
+  ATTR_TO_POSITION,
+  ATTR_VERSION,
+  SemanticAttributes,
+  type Attributes,
+} from './attributes.ts';
+import { ComponentTracer, type TelemetryOptions } from './component-tracer.ts';
+import { lazyInstruments, type MetricsOptions } from './metrics.ts';
+import type { SpanKindValue } from './span-names.ts';
+import { stampTraceContext } from './trace-context.ts';
+
+export interface EventStoreTelemetryConfig {
+  /** Instrumentation scope: the adapter's package name. */
+  readonly scope: string;
+  readonly spanNames: { readonly appendEvents: string; readonly getEvents: string; readonly readAll: string };
+  readonly kind: SpanKindValue;
+  /** Attributes on every span (`db.system`, `db.namespace`, `server.address`, ...). Never credentials. */
+  readonly attributes: Attributes;
+  /** Table name, for `db.collection.name`. */
+  readonly collection?: string;
+}
+
+/**
+ * Spans and metrics every event store emits, in one place, so all adapters report the same
+ * attributes. The append span stamps its trace context into each event's metadata before `write`.
+ */
+export class EventStoreTelemetry {
+  readonly tracer: ComponentTracer;
+  readonly #config: EventStoreTelemetryConfig;
+  readonly #instruments;
+
+  constructor(config: EventStoreTelemetryConfig, options: TelemetryOptions & MetricsOptions = {}) {
+    this.#config = config;
+    this.tracer = ComponentTracer.from(config.scope, options, true);
+    this.#instruments = lazyInstruments(
+      config.scope,
+      (meter) => ({
+        appendDuration: meter.createHistogram('eventsource.event_store.append.duration', {
+          unit: 's',
+          description: 'Duration of event store appends',
+          advice: { explicitBucketBoundaries: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
+        }),
+        eventsAppended: meter.createCounter('eventsource.events.appended', { unit: '{event}', description: 'Events appended' }),
+      }),
+      options,
+    );
+  }
+
+  appendEvents(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly DomainEvent[],
+    expectedVersion: ExpectedVersion,
+    write: (stamped: DomainEvent[], span: Span | undefined) => Promise<AppendResult> | AppendResult,
+  ): Promise<AppendResult> {
+    const eventTypes = [...new Set(events.map((event) => event.eventType))].join(',');
+    const tenantId = events.find((event) => event.tenantId !== undefined)?.tenantId;
+    const attributes: Attributes = {
+      ...this.#config.attributes,
+      ...this.#operation('INSERT', 'append_events'),
+      [ATTR_AGGREGATE_ID]: aggregateId,
+      [ATTR_AGGREGATE_TYPE]: aggregateType,
+      [ATTR_STREAM_ID]: streamIdOf(aggregateType, aggregateId),
+      [ATTR_EVENT_COUNT]: events.length,
+      [ATTR_EVENT_TYPE]: eventTypes,
+      [ATTR_EXPECTED_VERSION]: String(expectedVersion),
+      [ATTR_TENANT_ID]: tenantId,
+    };
+    const started = performance.now();
+    const metricAttributes = { [SemanticAttributes.dbSystemName]: this.#config.attributes[SemanticAttributes.dbSystemName] as string };
+    return this.tracer.run(this.#config.spanNames.appendEvents, { kind: this.#config.kind, attributes }, async (span) => {
+      let outcome = 'error';
+      try {
+        const result = await write(stampTraceContext(events), span);
+        span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
+        this.#instruments()?.eventsAppended.add(result.written, metricAttributes);
+        outcome = 'ok';
+        return result;
+      } finally {
+        this.#instruments()?.appendDuration.record((performance.now() - started) / 1000, { ...metricAttributes, outcome });
+      }
+    });
+  }
+
+  getEvents<T extends { readonly events: readonly unknown[]; readonly version: number }>(
+    aggregateId: string,
+    aggregateType: string,
+    fromVersion: number,
+    read: () => Promise<T> | T,
+  ): Promise<T> {
+    const attributes: Attributes = {
+      ...this.#config.attributes,
+      ...this.#operation('SELECT', 'get_events'),
+      [ATTR_AGGREGATE_ID]: aggregateId,
+      [ATTR_AGGREGATE_TYPE]: aggregateType,
+      [ATTR_FROM_VERSION]: fromVersion,
+    };
+    return this.tracer.run(this.#config.spanNames.getEvents, { kind: this.#config.kind, attributes }, async (span) => {
+      const stream = await read();
+      span?.setAttributes({ [ATTR_EVENT_COUNT]: stream.events.length, [ATTR_VERSION]: stream.version });
+      return stream;
+    });
+  }
+
+  /** One span per page of `readAll`. */
+  readAllPage<T extends { readonly globalPosition: number }>(
+    fromPosition: number,
+    limit: number,
+    read: () => Promise<readonly T[]> | readonly T[],
+  ): Promise<readonly T[]> {
+    const attributes: Attributes = {
+      ...this.#config.attributes,
+      ...this.#operation('SELECT', 'read_all'),
+      [ATTR_FROM_POSITION]: fromPosition,
+      [ATTR_BATCH_SIZE]: limit,
+    };
+    return this.tracer.run(this.#config.spanNames.readAll, { kind: this.#config.kind, attributes }, async (span) => {
+      const page = await read();
+      span?.setAttributes({ [ATTR_EVENT_COUNT]: page.length, [ATTR_TO_POSITION]: page.at(-1)?.globalPosition ?? fromPosition });
+      return page;
+    });
+  }
+
+  #operation(sqlVerb: string, operation: string): Attributes {
+    if (this.#config.collection === undefined) return {};
+    return {
+      [ATTR_DB_OPERATION]: sqlVerb,
+      [SemanticAttributes.dbOperationName]: operation,
+      [SemanticAttributes.dbCollectionName]: this.#config.collection,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { DomainEvent } from '../events/domain-event.ts';
+
+export type OutboxStatus = 'pending' | 'published' | 'failed';
+
+export interface OutboxEntry {
+  readonly id: string;
+  readonly event: DomainEvent;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+  /** Not handed out again before this time (a claim's lease or a retry's back-off). */
+  readonly availableAt: Date;
+  readonly publishedAt: Date | null;
+}
+
+export interface ClaimOptions {
+  readonly limit?: number;
+  /** How long claimed rows stay hidden from other relays (default 30 s). */
+  readonly leaseMs?: number;
+}
+
+/**
+ * Events waiting to be published. Stores with an outbox write these rows in the same transaction
+ * as the events, so an event is stored if and only if it will be published.
+ */
+export interface OutboxRepository {
+  add(events: readonly DomainEvent[]): Promise<void>;
+  /**
+   * Claims up to `limit` pending rows whose time has come, oldest first, and leases them so
+   * concurrent relays never get the same row at the same time.
+   */
+  getPending(options?: ClaimOptions): Promise<OutboxEntry[]>;
+  markPublished(ids: readonly string[]): Promise<void>;
+  /** Records a failed attempt; the row is offered again at `retryAt`, or given up (`failed`) when `retryAt` is null. */
+  markFailed(id: string, error: string, retryAt: Date | null): Promise<void>;
+  countPending(): Promise<number>;
+  close(): Promise<void>;
+}
