@@ -1,0 +1,22 @@
+// Public API of @eventsource/testing.
+export { aggregateScenario } from './aggregate-scenario.ts';
+export type { AggregateScenario, GivenEvent } from './aggregate-scenario.ts';
+export { checkpointRepositoryContract } from './contracts/checkpoint-repository-contract.ts';
+export { dlqRepositoryContract } from './contracts/dlq-repository-contract.ts';
+export { eventStoreContract } from './contracts/event-store-contract.ts';
+export type { EventStoreContractContext } from './contracts/event-store-contract.ts';
+export {
+  ContractCheckedOut,
+  ContractItemAdded,
+  ContractNoteTaken,
+  contractRegistry,
+  itemsAdded,
+  noteTaken,
+  uniqueId,
+} from './contracts/fixtures.ts';
+export type { ContractSubject } from './contracts/fixtures.ts';
+export { outboxRepositoryContract } from './contracts/outbox-repository-contract.ts';
+export { snapshotStoreContract } from './contracts/snapshot-store-contract.ts';
+export { runProjection } from './projection-scenario.ts';
+export { captureTelemetry, isChildOf, linksTo, sumOf } from './telemetry.ts';
+export type { TelemetryCapture } from './telemetry.ts';
