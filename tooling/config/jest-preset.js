@@ -19,7 +19,7 @@ export function jestConfig(overrides = {}) {
         },
       ],
     },
-    testEnvironmentOptions: { customExportConditions: ['@eventsource/source', 'node', 'import', 'default'] },
+    testEnvironmentOptions: { customExportConditions: ['@eventsource/source', 'node'] },
     testMatch: ['<rootDir>/{src,test}/**/*.test.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     ...overrides,

@@ -196,6 +196,10 @@ export class NotFoundError extends EventSourceError {
 
 /** The class name of an error, for `error.type` attributes and metrics. */
 export function errorTypeOf(error: unknown): string {
-  if (error instanceof Error) return error.name || error.constructor.name;
-  return typeof error;
+  // Not `instanceof Error`: errors from another realm (a worker, a test sandbox, a native addon)
+  // fail that check but still have a name.
+  if (typeof error !== 'object' || error === null) return typeof error;
+  const name = (error as { name?: unknown }).name;
+  if (typeof name === 'string' && name.length > 0) return name;
+  return error.constructor?.name ?? 'object';
 }

@@ -42,6 +42,7 @@ export type {
 export { defaultRegistry, EventRegistry, registerEvent } from './events/event-registry.ts';
 export { decodeEvent, deserializeEvent, encodeEvent, fromJson, reviveJson, serializeEvent, toJson } from './events/serialization.ts';
 export type { SerializedEvent, StoredEventRecord } from './events/serialization.ts';
+export { validateEvent } from './events/validation.ts';
 export { InMemoryCheckpointRepository } from './in-memory/in-memory-checkpoint-repository.ts';
 export { describeError, InMemoryDLQRepository } from './in-memory/in-memory-dlq-repository.ts';
 export { InMemoryEventBus } from './in-memory/in-memory-event-bus.ts';

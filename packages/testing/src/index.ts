@@ -9,6 +9,7 @@ export {
   ContractCheckedOut,
   ContractItemAdded,
   ContractNoteTaken,
+  ContractQuantityChanged,
   contractRegistry,
   itemsAdded,
   noteTaken,

@@ -68,7 +68,9 @@ function withoutTrailingSlash(url: string): string {
  */
 export function serviceAddresses(environment: NodeJS.ProcessEnv = process.env): ServiceAddresses {
   const read = (key: Exclude<keyof ServiceAddresses, 'kafkaBrokers'>): string =>
-    withoutTrailingSlash(readVariable(environment, serviceAddressVariables[key]) ?? defaultServiceAddresses[key]);
+    withoutTrailingSlash(
+      readVariable(environment, serviceAddressVariables[key]) ?? defaultServiceAddresses[key],
+    );
   const brokers = readVariable(environment, serviceAddressVariables.kafkaBrokers);
   return {
     postgresUrl: read('postgresUrl'),

@@ -20,9 +20,13 @@ async function withServiceStartsDenied<T>(work: () => Promise<T>): Promise<T> {
   } catch {
     // No policy yet: install ours for the duration of the installation.
   }
-  await writeFile(policyFile, '#!/bin/sh\n# Written by eventsource tooling/services during apt-get install.\nexit 101\n', {
-    mode: 0o755,
-  });
+  await writeFile(
+    policyFile,
+    '#!/bin/sh\n# Written by eventsource tooling/services during apt-get install.\nexit 101\n',
+    {
+      mode: 0o755,
+    },
+  );
   try {
     return await work();
   } finally {
@@ -45,7 +49,8 @@ export async function installDebianPackages(packageNames: readonly string[], log
   };
   const install = async (): Promise<void> => {
     const update = await run(['-o', 'DPkg::Lock::Timeout=300', 'update']);
-    if (update.exitCode !== 0) throw new Error(`apt-get update failed:\n${update.output.trimEnd().split('\n').slice(-15).join('\n')}`);
+    if (update.exitCode !== 0)
+      throw new Error(`apt-get update failed:\n${update.output.trimEnd().split('\n').slice(-15).join('\n')}`);
     const result = await run([
       '-o',
       'DPkg::Lock::Timeout=300',

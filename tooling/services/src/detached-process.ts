@@ -63,6 +63,22 @@ export async function isProcessAlive(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * The pid in `pidFile` when that process is alive and its command line contains `commandMarker`.
+ * The marker guards against a stale pid file (after a reboot) whose pid now belongs to an
+ * unrelated process, which must be neither reused nor signalled.
+ */
+export async function readLivePid(pidFile: string, commandMarker: string): Promise<number | undefined> {
+  const pid = await readPidFile(pidFile);
+  if (pid === undefined || !(await isProcessAlive(pid))) return undefined;
+  try {
+    const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+    return commandLine.includes(commandMarker) ? pid : undefined;
+  } catch {
+    return pid;
+  }
+}
+
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -78,12 +94,16 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 export type StopOutcome = 'stopped' | 'killed' | 'not-running';
 
 /**
- * Stops a daemon started by `startDetached`: SIGTERM to its process group, then SIGKILL when it
- * has not exited after `graceMs`. Removes the pid file.
+ * Stops a daemon started by `startDetached` (see `readLivePid` for `commandMarker`): SIGTERM to
+ * its process group, then SIGKILL when it has not exited after `graceMs`. Removes the pid file.
  */
-export async function stopDetached(pidFile: string, graceMs: number): Promise<StopOutcome> {
-  const pid = await readPidFile(pidFile);
-  if (pid === undefined || !(await isProcessAlive(pid))) {
+export async function stopDetached(
+  pidFile: string,
+  commandMarker: string,
+  graceMs: number,
+): Promise<StopOutcome> {
+  const pid = await readLivePid(pidFile, commandMarker);
+  if (pid === undefined) {
     await rm(pidFile, { force: true });
     return 'not-running';
   }

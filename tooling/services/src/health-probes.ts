@@ -20,7 +20,10 @@ function withTimeout<T>(work: Promise<T>, what: string, timeoutMs = probeTimeout
 /** `select 1` as the configured user on the configured database. */
 async function probePostgres(addresses: ServiceAddresses): Promise<void> {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: addresses.postgresUrl, connectionTimeoutMillis: probeTimeoutMs });
+  const client = new pg.Client({
+    connectionString: addresses.postgresUrl,
+    connectionTimeoutMillis: probeTimeoutMs,
+  });
   client.on('error', () => {});
   try {
     await withTimeout(client.connect(), 'connect');
@@ -54,7 +57,10 @@ async function probeRedis(addresses: ServiceAddresses): Promise<void> {
 /** An AMQP connection and a channel opened on it. */
 async function probeRabbitmq(addresses: ServiceAddresses): Promise<void> {
   const { default: amqplib } = await import('amqplib');
-  const connection = await withTimeout(amqplib.connect(addresses.rabbitmqUrl, { timeout: probeTimeoutMs }), 'connect');
+  const connection = await withTimeout(
+    amqplib.connect(addresses.rabbitmqUrl, { timeout: probeTimeoutMs }),
+    'connect',
+  );
   connection.on('error', () => {});
   try {
     const channel = await withTimeout(connection.createChannel(), 'open a channel');
@@ -97,7 +103,8 @@ async function probeJaeger(addresses: ServiceAddresses): Promise<void> {
   });
   if (!response.ok) throw new Error(`GET /api/v3/services answered HTTP ${response.status}`);
   const body: unknown = await response.json();
-  if (typeof body !== 'object' || body === null) throw new Error('GET /api/v3/services did not answer a JSON object');
+  if (typeof body !== 'object' || body === null)
+    throw new Error('GET /api/v3/services did not answer a JSON object');
 }
 
 export const healthProbes: Record<ServiceName, (addresses: ServiceAddresses) => Promise<void>> = {
@@ -109,7 +116,10 @@ export const healthProbes: Record<ServiceName, (addresses: ServiceAddresses) => 
 };
 
 /** Runs a probe and turns the outcome into a value: undefined when healthy, else the reason. */
-export async function probeFailure(name: ServiceName, addresses: ServiceAddresses): Promise<string | undefined> {
+export async function probeFailure(
+  name: ServiceName,
+  addresses: ServiceAddresses,
+): Promise<string | undefined> {
   try {
     await healthProbes[name](addresses);
     return undefined;

@@ -2,6 +2,7 @@ import { chmod, cp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pinnedVersions } from './pinned-versions.ts';
 import { findExecutable, runCommand } from './run-command.ts';
+import { displayPath } from './service-paths.ts';
 
 const jaegerModule = 'github.com/jaegertracing/jaeger';
 
@@ -39,11 +40,17 @@ export async function ensureJaegerBinary(
   report: (message: string) => void,
 ): Promise<string> {
   const binary = jaegerBinaryPath(cacheDirectory);
-  if (await stat(binary).then((found) => found.isFile(), () => false)) return binary;
+  if (
+    await stat(binary).then(
+      (found) => found.isFile(),
+      () => false,
+    )
+  )
+    return binary;
 
   const go = await goExecutable();
   const { release, goModuleVersion } = pinnedVersions.jaeger;
-  report(`building Jaeger ${release} with go (first run only, a few minutes; log: ${logFile})`);
+  report(`building Jaeger ${release} with go (first run only, a few minutes; log: ${displayPath(logFile)})`);
   const environment = { ...process.env, GOTOOLCHAIN: 'local', GOFLAGS: '-mod=readonly' };
   const download = await runCommand(go, ['mod', 'download', '-json', `${jaegerModule}@${goModuleVersion}`], {
     env: environment,

@@ -2,6 +2,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pinnedVersions } from './pinned-versions.ts';
 import { findExecutable, runCommand } from './run-command.ts';
+import { displayPath } from './service-paths.ts';
 
 const dependencyPlugin = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
@@ -43,11 +44,19 @@ export async function ensureKafkaJars(
   const directory = kafkaDistributionDirectory(cacheDirectory);
   const libraries = join(directory, 'libs');
   const marker = join(directory, 'complete');
-  if (await stat(marker).then(() => true, () => false)) return libraries;
+  if (
+    await stat(marker).then(
+      () => true,
+      () => false,
+    )
+  )
+    return libraries;
 
   const maven = await findExecutable('mvn');
   if (maven === undefined) throw new Error('Maven (mvn) is needed once to fetch the Kafka jars');
-  report(`fetching Kafka ${pinnedVersions.kafka} jars from Maven Central (first run only; log: ${logFile})`);
+  report(
+    `fetching Kafka ${pinnedVersions.kafka} jars from Maven Central (first run only; log: ${displayPath(logFile)})`,
+  );
   const work = join(directory, 'fetch');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isProcessAlive, readPidFile, startDetached, stopDetached } from './detached-process.ts';
+import { readLivePid, startDetached, stopDetached } from './detached-process.ts';
 import { ensureKafkaJars, kafkaDistributionDirectory } from './kafka-distribution.ts';
 import type { NativeService, ServiceContext } from './native-service.ts';
 import { findExecutable, runCommand } from './run-command.ts';
@@ -60,7 +60,12 @@ function newClusterId(): string {
   }
 }
 
-function javaArguments(context: ServiceContext, libraries: string, mainClass: string, args: readonly string[]): string[] {
+function javaArguments(
+  context: ServiceContext,
+  libraries: string,
+  mainClass: string,
+  args: readonly string[],
+): string[] {
   return [
     '-Xms256m',
     '-Xmx512m',
@@ -76,7 +81,11 @@ function javaArguments(context: ServiceContext, libraries: string, mainClass: st
   ];
 }
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Apache Kafka at the pinned version, single-node KRaft, run from its jars on Java 17. The
@@ -88,24 +97,24 @@ export const kafkaService: NativeService = {
   endpoint: (addresses) => loopbackEndpoint(addresses.kafkaBrokers[0] ?? '127.0.0.1:9092', 9092),
   logFile: (context) => join(context.stateDirectory, 'kafka.log'),
 
-  async missingPackages() {
+  async missingPackages(context) {
     const missing: string[] = [];
     if ((await findExecutable('java')) === undefined) missing.push('openjdk-17-jre-headless');
+    const jarsCached = await exists(join(kafkaDistributionDirectory(context.cacheDirectory), 'complete'));
+    if (!jarsCached && (await findExecutable('mvn')) === undefined) missing.push('maven');
     return missing;
   },
 
+  prepareLogFile: (context) => join(context.stateDirectory, 'maven.log'),
+
   async prepare(context: ServiceContext) {
     await mkdir(context.stateDirectory, { recursive: true });
-    const jarsCached = await exists(join(kafkaDistributionDirectory(context.cacheDirectory), 'complete'));
-    if (!jarsCached && (await findExecutable('mvn')) === undefined) {
-      throw new Error('Maven (mvn) is needed once to fetch the Kafka jars: apt-get install maven');
-    }
     const java = await runCommand('java', ['-version']);
     const major = /version "(\d+)/.exec(java.output)?.[1];
     if (major === undefined || Number(major) < 17) {
       throw new Error(`Kafka needs Java 17 or newer (java -version: ${java.output.split('\n')[0]})`);
     }
-    await ensureKafkaJars(context.cacheDirectory, join(context.stateDirectory, 'maven.log'), context.report);
+    await ensureKafkaJars(context.cacheDirectory, this.prepareLogFile!(context), context.report);
   },
 
   async start(context: ServiceContext) {
@@ -128,7 +137,8 @@ export const kafkaService: NativeService = {
         ]),
         { cwd: directory, logFile: this.logFile(context), timeoutMs: 120_000 },
       );
-      if (format.exitCode !== 0) throw new Error(`formatting the KRaft storage failed (exit ${format.exitCode})`);
+      if (format.exitCode !== 0)
+        throw new Error(`formatting the KRaft storage failed (exit ${format.exitCode})`);
     }
     await startDetached({
       command: 'java',
@@ -139,10 +149,7 @@ export const kafkaService: NativeService = {
     });
   },
 
-  async runningPid(context) {
-    const pid = await readPidFile(join(context.stateDirectory, 'kafka.pid'));
-    return pid !== undefined && (await isProcessAlive(pid)) ? pid : undefined;
-  },
+  runningPid: (context) => readLivePid(join(context.stateDirectory, 'kafka.pid'), 'kafka.Kafka'),
 
-  stop: (context) => stopDetached(join(context.stateDirectory, 'kafka.pid'), 30_000),
+  stop: (context) => stopDetached(join(context.stateDirectory, 'kafka.pid'), 'kafka.Kafka', 30_000),
 };

@@ -26,9 +26,11 @@ export type NativeService = {
   /** How long a started daemon may take to pass its health probe. */
   readonly startTimeoutMs: number;
   /** Debian packages it needs that are not installed yet. */
-  missingPackages(): Promise<readonly string[]>;
+  missingPackages(context: ServiceContext): Promise<readonly string[]>;
   /** Fetches or builds what it runs, once (cached); runs after packages are installed. */
   prepare?(context: ServiceContext): Promise<void>;
+  /** The log that explains a failed `prepare`. */
+  prepareLogFile?(context: ServiceContext): string;
   /** Starts the daemon and returns once it runs; it may not be healthy yet. */
   start(context: ServiceContext): Promise<void>;
   /** The pid of the daemon this checkout started, when that daemon is alive. */

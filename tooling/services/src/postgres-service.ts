@@ -1,11 +1,12 @@
 import { chown, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceAddresses } from './addresses.ts';
-import { isProcessAlive, readPidFile } from './detached-process.ts';
+import { readLivePid } from './detached-process.ts';
 import type { NativeService, ServiceContext } from './native-service.ts';
 import { readLogTail } from './log-tail.ts';
 import { runCommand } from './run-command.ts';
 import { loopbackEndpoint } from './service-endpoint.ts';
+import { displayPath } from './service-paths.ts';
 
 /**
  * Server settings shared with `docker-compose.yml`. Durability is traded for speed (a disposable
@@ -68,7 +69,14 @@ async function ensureDatabase(addresses: ServiceAddresses): Promise<void> {
   const { user, password, database } = credentials(addresses);
   const { host, port } = loopbackEndpoint(addresses.postgresUrl, 5432);
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ host, port, user, password, database: 'postgres', connectionTimeoutMillis: 5000 });
+  const client = new pg.Client({
+    host,
+    port,
+    user,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5000,
+  });
   client.on('error', () => {});
   await client.connect();
   try {
@@ -110,10 +118,12 @@ export const postgresService: NativeService = {
       await rm(dataDirectory, { recursive: true, force: true });
       await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
       await giveToPostgresUser(passwordFile);
-      context.report(`initialising a cluster in ${dataDirectory}`);
+      context.report(`initialising a cluster in ${displayPath(dataDirectory)}`);
       const [command, args] = asPostgresUser(join(bin, 'initdb'), [
-        '--pgdata', dataDirectory,
-        '--username', user,
+        '--pgdata',
+        dataDirectory,
+        '--username',
+        user,
         `--pwfile=${passwordFile}`,
         '--auth=scram-sha-256',
         '--encoding=UTF8',
@@ -132,26 +142,39 @@ export const postgresService: NativeService = {
       ...Object.entries(postgresSettings).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' ');
     const [command, args] = asPostgresUser(join(bin, 'pg_ctl'), [
-      'start', '--pgdata', dataDirectory, '--log', logFile, '--wait', '--timeout=60', '--silent',
-      '--options', serverOptions,
+      'start',
+      '--pgdata',
+      dataDirectory,
+      '--log',
+      logFile,
+      '--wait',
+      '--timeout=60',
+      '--silent',
+      '--options',
+      serverOptions,
     ]);
     const result = await runCommand(command, args, { cwd: context.stateDirectory });
     if (result.exitCode !== 0) {
-      throw new Error(`pg_ctl start failed (exit ${result.exitCode}): ${result.output.trim() || await readLogTail(logFile, 5)}`);
+      throw new Error(
+        `pg_ctl start failed (exit ${result.exitCode}): ${result.output.trim() || (await readLogTail(logFile, 5))}`,
+      );
     }
     await ensureDatabase(context.addresses);
   },
 
-  async runningPid(context) {
-    const pid = await readPidFile(join(context.stateDirectory, 'data', 'postmaster.pid'));
-    return pid !== undefined && (await isProcessAlive(pid)) ? pid : undefined;
-  },
+  runningPid: (context) => readLivePid(join(context.stateDirectory, 'data', 'postmaster.pid'), 'postgres'),
 
   async stop(context) {
     if ((await this.runningPid(context)) === undefined) return 'not-running';
     const bin = await postgresBinDirectory();
     const [command, args] = asPostgresUser(join(bin ?? '/usr/lib/postgresql/15/bin', 'pg_ctl'), [
-      'stop', '--pgdata', join(context.stateDirectory, 'data'), '--mode=fast', '--wait', '--timeout=30', '--silent',
+      'stop',
+      '--pgdata',
+      join(context.stateDirectory, 'data'),
+      '--mode=fast',
+      '--wait',
+      '--timeout=30',
+      '--silent',
     ]);
     const result = await runCommand(command, args, { cwd: context.stateDirectory });
     if (result.exitCode !== 0) throw new Error(`pg_ctl stop failed: ${result.output.trim()}`);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDebianPackageInstalled } from './debian-packages.ts';
-import { isProcessAlive, readPidFile, startDetached, stopDetached } from './detached-process.ts';
+import { readLivePid, startDetached, stopDetached } from './detached-process.ts';
 import type { NativeService, ServiceContext } from './native-service.ts';
 import { runCommand } from './run-command.ts';
 import { loopbackEndpoint } from './service-endpoint.ts';
@@ -84,13 +84,14 @@ export const rabbitmqService: NativeService = {
     });
   },
 
-  async runningPid(context) {
-    const pid = await readPidFile(join(context.stateDirectory, 'rabbitmq.pid'));
-    return pid !== undefined && (await isProcessAlive(pid)) ? pid : undefined;
-  },
+  runningPid: (context) => readLivePid(join(context.stateDirectory, 'rabbitmq.pid'), 'rabbitmq-server'),
 
   async stop(context) {
-    const outcome = await stopDetached(join(context.stateDirectory, 'rabbitmq.pid'), 30_000);
+    const outcome = await stopDetached(
+      join(context.stateDirectory, 'rabbitmq.pid'),
+      'rabbitmq-server',
+      30_000,
+    );
     await stopIdlePortMapper();
     return outcome;
   },

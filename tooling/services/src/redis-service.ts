@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDebianPackageInstalled } from './debian-packages.ts';
-import { isProcessAlive, readPidFile, startDetached, stopDetached } from './detached-process.ts';
+import { readLivePid, startDetached, stopDetached } from './detached-process.ts';
 import type { NativeService, ServiceContext } from './native-service.ts';
 import { findExecutable } from './run-command.ts';
 import { loopbackEndpoint } from './service-endpoint.ts';
@@ -18,7 +18,8 @@ export const redisService: NativeService = {
   logFile: (context) => join(context.stateDirectory, 'redis.log'),
 
   async missingPackages() {
-    return (await isDebianPackageInstalled('redis-server')) && (await findExecutable('redis-server')) !== undefined
+    return (await isDebianPackageInstalled('redis-server')) &&
+      (await findExecutable('redis-server')) !== undefined
       ? []
       : ['redis-server'];
   },
@@ -29,14 +30,22 @@ export const redisService: NativeService = {
     await startDetached({
       command: (await findExecutable('redis-server')) ?? '/usr/bin/redis-server',
       args: [
-        '--bind', host,
-        '--port', String(port),
-        '--protected-mode', 'yes',
-        '--save', '',
-        '--appendonly', 'no',
-        '--dir', context.stateDirectory,
-        '--daemonize', 'no',
-        '--loglevel', 'notice',
+        '--bind',
+        host,
+        '--port',
+        String(port),
+        '--protected-mode',
+        'yes',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        context.stateDirectory,
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'notice',
       ],
       cwd: context.stateDirectory,
       logFile: this.logFile(context),
@@ -44,10 +53,7 @@ export const redisService: NativeService = {
     });
   },
 
-  async runningPid(context) {
-    const pid = await readPidFile(join(context.stateDirectory, 'redis.pid'));
-    return pid !== undefined && (await isProcessAlive(pid)) ? pid : undefined;
-  },
+  runningPid: (context) => readLivePid(join(context.stateDirectory, 'redis.pid'), 'redis-server'),
 
-  stop: (context) => stopDetached(join(context.stateDirectory, 'redis.pid'), 10_000),
+  stop: (context) => stopDetached(join(context.stateDirectory, 'redis.pid'), 'redis-server', 10_000),
 };

@@ -22,9 +22,14 @@ export type CommandResult = {
 const keptOutputBytes = 64 * 1024;
 
 /** Runs a command to completion. Never throws for a failing command: callers read `exitCode`. */
-export function runCommand(command: string, args: readonly string[], options: CommandOptions = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: CommandOptions = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
+    const log =
+      options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
     log?.write(`$ ${[command, ...args].join(' ')}\n`);
     let output = '';
     const keep = (chunk: Buffer): void => {

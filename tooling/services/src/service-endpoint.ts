@@ -4,7 +4,8 @@
  */
 export function loopbackEndpoint(address: string, defaultPort: number): { host: string; port: number } {
   const url = new URL(address.includes('://') ? address : `tcp://${address}`);
-  const host = url.hostname === 'localhost' || url.hostname === '' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+  const host =
+    url.hostname === 'localhost' || url.hostname === '' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
   return { host, port: url.port === '' ? defaultPort : Number(url.port) };
 }
 

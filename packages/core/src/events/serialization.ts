@@ -22,6 +22,8 @@ export function toJson(value: unknown): string {
 
 export function fromJson(json: string): unknown {
   try {
+    // Tagged values always contain `"$`; most payloads do not, and parse faster without a reviver.
+    if (!json.includes('"$')) return JSON.parse(json);
     return JSON.parse(json, (_key, value: unknown) => reviveTagged(value));
   } catch (error) {
     throw new SerializationError('Malformed JSON', { cause: error });
@@ -30,10 +32,22 @@ export function fromJson(json: string): unknown {
 
 /** Revives tagged values in an already-parsed structure (a driver that returns JSONB as objects). */
 export function reviveJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reviveJson);
+  return hasTaggedValue(value) ? reviveDeep(value) : value;
+}
+
+function hasTaggedValue(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
+  if (Array.isArray(value)) return value.some(hasTaggedValue);
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === '$date' || keys[0] === '$bigint')) return true;
+  return keys.some((key) => hasTaggedValue((value as Record<string, unknown>)[key]));
+}
+
+function reviveDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reviveDeep);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const revived: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) revived[key] = reviveJson(entry);
+    for (const [key, entry] of Object.entries(value)) revived[key] = reviveDeep(entry);
     return reviveTagged(revived);
   }
   return value;

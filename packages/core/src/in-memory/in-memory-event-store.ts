@@ -1,6 +1,7 @@
 import type { DomainEvent } from '../events/domain-event.ts';
 import { defaultRegistry, type EventRegistry } from '../events/event-registry.ts';
 import { deserializeEvent, serializeEvent, type SerializedEvent } from '../events/serialization.ts';
+import { validateEvent } from '../events/validation.ts';
 import { ClosedError } from '../errors.ts';
 import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventStoreTelemetry } from '../observability/event-store-telemetry.ts';
@@ -70,7 +71,7 @@ export class InMemoryEventStore implements EventStore {
       const currentVersion = stream.length;
       if (fresh.length === 0) return { nextVersion: currentVersion, lastPosition: this.#rows.length, written: 0 };
       assertExpectedVersion(aggregateId, aggregateType, expectedVersion, currentVersion);
-      for (const event of fresh) this.#registry.get(event.eventType);
+      for (const event of fresh) validateEvent(event, this.#registry);
       const records = fresh.map((event, index) => serializeEvent({ ...event, aggregateVersion: currentVersion + index + 1 }));
       const streamId = streamIdOf(aggregateType, aggregateId);
       const storedAt = new Date();

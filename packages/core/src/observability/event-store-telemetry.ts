@@ -69,19 +69,7 @@ export class EventStoreTelemetry {
     expectedVersion: ExpectedVersion,
     write: (stamped: DomainEvent[], span: Span | undefined) => Promise<AppendResult> | AppendResult,
   ): Promise<AppendResult> {
-    const eventTypes = [...new Set(events.map((event) => event.eventType))].join(',');
-    const tenantId = events.find((event) => event.tenantId !== undefined)?.tenantId;
-    const attributes: Attributes = {
-      ...this.#config.attributes,
-      ...this.#operation('INSERT', 'append_events'),
-      [ATTR_AGGREGATE_ID]: aggregateId,
-      [ATTR_AGGREGATE_TYPE]: aggregateType,
-      [ATTR_STREAM_ID]: streamIdOf(aggregateType, aggregateId),
-      [ATTR_EVENT_COUNT]: events.length,
-      [ATTR_EVENT_TYPE]: eventTypes,
-      [ATTR_EXPECTED_VERSION]: String(expectedVersion),
-      [ATTR_TENANT_ID]: tenantId,
-    };
+    const attributes = this.tracer.enabled ? this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion) : {};
     const started = performance.now();
     const metricAttributes = { [SemanticAttributes.dbSystemName]: this.#config.attributes[SemanticAttributes.dbSystemName] as string };
     return this.tracer.run(this.#config.spanNames.appendEvents, { kind: this.#config.kind, attributes }, async (span) => {
@@ -96,6 +84,20 @@ export class EventStoreTelemetry {
         this.#instruments()?.appendDuration.record((performance.now() - started) / 1000, { ...metricAttributes, outcome });
       }
     });
+  }
+
+  #appendAttributes(aggregateId: string, aggregateType: string, events: readonly DomainEvent[], expectedVersion: ExpectedVersion): Attributes {
+    return {
+      ...this.#config.attributes,
+      ...this.#operation('INSERT', 'append_events'),
+      [ATTR_AGGREGATE_ID]: aggregateId,
+      [ATTR_AGGREGATE_TYPE]: aggregateType,
+      [ATTR_STREAM_ID]: streamIdOf(aggregateType, aggregateId),
+      [ATTR_EVENT_COUNT]: events.length,
+      [ATTR_EVENT_TYPE]: [...new Set(events.map((event) => event.eventType))].join(','),
+      [ATTR_EXPECTED_VERSION]: String(expectedVersion),
+      [ATTR_TENANT_ID]: events.find((event) => event.tenantId !== undefined)?.tenantId,
+    };
   }
 
   getEvents<T extends { readonly events: readonly unknown[]; readonly version: number }>(

@@ -119,6 +119,7 @@ export class SubscriptionRunner {
     const unsubscribe = this.#options.eventStore.onAppend(() => this.#wake?.());
     this.#loop = this.#run(this.#abort.signal).finally(unsubscribe);
     await this.waitForPosition(head);
+    if (this.#state === 'catching_up') this.#state = 'live';
   }
 
   /** Finishes the event in hand, checkpoints, and stops. Harmless when not running. */
@@ -153,10 +154,13 @@ export class SubscriptionRunner {
     let idleMs = 10;
     try {
       while (!signal.aborted) {
+        // The head is read before the batch: an empty batch then proves everything up to it was
+        // seen, while an append landing after the read is left for the next round.
+        const head = await this.#options.eventStore.getGlobalPosition();
         const batch = await this.#readBatch();
         if (batch.length === 0) {
           this.#state = 'live';
-          this.#settleWaiters(await this.#options.eventStore.getGlobalPosition());
+          this.#settleWaiters(head);
           await new Promise<void>((resolve) => {
             this.#wake = resolve;
             void sleep(idleMs, signal).then(resolve);

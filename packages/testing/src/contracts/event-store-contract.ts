@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   ConcurrencyError,
   EventTypeNotFoundError,
+  EventValidationError,
   InvalidArgumentError,
   defineEvent,
   type DomainEvent,
@@ -11,7 +12,7 @@ import {
 } from '@eventsource/core';
 import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
-import { ContractItemAdded, contractRegistry, itemsAdded, noteTaken, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
+import { ContractItemAdded, ContractQuantityChanged, contractRegistry, itemsAdded, noteTaken, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 
 export interface EventStoreContractContext {
   readonly registry: EventRegistry;
@@ -186,6 +187,17 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       await expect(store.appendEvents(cartId, 'ContractCart', [unknown], 'any')).rejects.toBeInstanceOf(EventTypeNotFoundError);
       await expect(store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), -1)).rejects.toBeInstanceOf(InvalidArgumentError);
       expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(0);
+    });
+
+    it('validates payloads against the registered schema before writing anything', async () => {
+      const cartId = uniqueId('cart');
+      const valid = ContractQuantityChanged.create({ sku: 'a', quantity: 2 }, { aggregateId: cartId, aggregateVersion: 1 });
+      const invalid = { ...ContractQuantityChanged.create({ sku: 'b', quantity: 1 }, { aggregateId: cartId, aggregateVersion: 2 }), data: { sku: 'b', quantity: -5 } };
+      await expect(store.appendEvents(cartId, 'ContractCart', [valid, invalid], 'no_stream')).rejects.toBeInstanceOf(EventValidationError);
+      expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(0);
+      expect(await store.eventExists(valid.eventId)).toBe(false);
+      await store.appendEvents(cartId, 'ContractCart', [valid], 'no_stream');
+      expect((await store.getEvents(cartId, 'ContractCart')).events[0]!.data).toEqual({ sku: 'a', quantity: 2 });
     });
 
     it('stores the append span trace context in each event and emits the append span', async () => {

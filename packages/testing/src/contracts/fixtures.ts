@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineEvent, EventRegistry, type DomainEvent } from '@eventsource/core';
+import { defineEvent, EventRegistry, type DefineEventOptions, type DomainEvent } from '@eventsource/core';
 
 /** The event types every contract suite writes. */
 export const ContractItemAdded = defineEvent<{ sku: string; quantity: number; addedAt: Date; serial: bigint }, 'ContractItemAdded'>(
@@ -13,11 +13,37 @@ export const ContractNoteTaken = defineEvent<{ text: string }, 'ContractNoteTake
   aggregateType: 'ContractNote',
 });
 
+interface Quantity {
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+/** A hand-written Standard Schema, so the suite needs no validation library. */
+const positiveQuantity: NonNullable<DefineEventOptions<Quantity>['schema']> = {
+  '~standard': {
+    version: 1,
+    vendor: 'eventsource-contract',
+    validate: (value) => {
+      const candidate = value as Partial<Quantity> | null;
+      return typeof candidate?.quantity === 'number' && candidate.quantity > 0 && typeof candidate.sku === 'string'
+        ? { value: candidate as Quantity }
+        : { issues: [{ message: 'quantity must be a positive number', path: ['quantity'] }] };
+    },
+  },
+};
+
+/** An event type whose payload is validated on append and on read. */
+export const ContractQuantityChanged = defineEvent<Quantity, 'ContractQuantityChanged'>('ContractQuantityChanged', {
+  aggregateType: 'ContractCart',
+  schema: positiveQuantity,
+});
+
 export function contractRegistry(): EventRegistry {
   const registry = new EventRegistry();
   registry.register(ContractItemAdded);
   registry.register(ContractCheckedOut);
   registry.register(ContractNoteTaken);
+  registry.register(ContractQuantityChanged);
   return registry;
 }
 

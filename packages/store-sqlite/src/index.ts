@@ -1,0 +1,10 @@
+// Public API of @eventsource/store-sqlite.
+export { translateSqliteError } from './errors.ts';
+export { SQLiteCheckpointRepository } from './sqlite-checkpoint-repository.ts';
+export type { SQLiteComponentOptions } from './sqlite-component.ts';
+export type { SQLiteConnectionOptions, SQLiteDatabase } from './sqlite-connection.ts';
+export { SQLiteDLQRepository } from './sqlite-dlq-repository.ts';
+export { SQLiteEventStore } from './sqlite-event-store.ts';
+export type { SQLiteEventStoreOptions } from './sqlite-event-store.ts';
+export { SQLiteOutboxRepository } from './sqlite-outbox-repository.ts';
+export { STORE_SCHEMA_COMPONENT, STORE_SCHEMA_VERSION } from './store-schema.ts';

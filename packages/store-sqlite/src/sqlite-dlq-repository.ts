@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import {
+  decodeEvent,
+  defaultRegistry,
+  describeError,
+  encodeEvent,
+  NotFoundError,
+  type DLQEntry,
+  type DLQFailure,
+  type DLQListOptions,
+  type DLQRepository,
+  type DLQStatus,
+  type EventRegistry,
+} from '@eventsource/core';
+import {
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_RETRY_COUNT,
+  ATTR_SUBSCRIPTION_NAME,
+  SpanNames,
+} from '@eventsource/core/observability';
+import type BetterSqlite3 from 'better-sqlite3';
+import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component.ts';
+
+interface DLQRow {
+  readonly id: string;
+  readonly consumer_name: string;
+  readonly event: string;
+  readonly global_position: number | null;
+  readonly error_type: string;
+  readonly error_message: string;
+  readonly error_stack: string | null;
+  readonly retry_count: number;
+  readonly status: DLQStatus;
+  readonly first_failed_at: number;
+  readonly last_failed_at: number;
+  readonly resolved_at: number | null;
+  readonly resolved_by: string | null;
+}
+
+const DLQ_ID = 'eventsource.dlq.id';
+
+/**
+ * Dead letters in the `dead_letter_queue` table. One row per (consumer, event): adding the same
+ * failure again updates the row in one statement (retry count, last error, status back to
+ * `failed`), so concurrent consumers never create two.
+ */
+export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepository {
+  readonly #registry: EventRegistry;
+  readonly #upsert: BetterSqlite3.Statement<unknown[], { id: string; first_failed_at: number }>;
+  readonly #select: BetterSqlite3.Statement<[string], DLQRow>;
+  readonly #list: BetterSqlite3.Statement<[Record<string, unknown>], DLQRow>;
+  readonly #resolve: BetterSqlite3.Statement<unknown[]>;
+  readonly #retry: BetterSqlite3.Statement<[string], DLQRow>;
+  readonly #count: BetterSqlite3.Statement<[], number>;
+
+  constructor(options: SQLiteComponentOptions) {
+    super(options, 'SQLiteDLQRepository', 'dead_letter_queue');
+    this.#registry = options.eventRegistry ?? defaultRegistry;
+    this.#upsert = this.prepare(
+      `INSERT INTO dead_letter_queue (id, consumer_name, event_id, event_type, event, global_position, error_type, error_message,
+         error_stack, retry_count, status, first_failed_at, last_failed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', ?, ?)
+       ON CONFLICT (consumer_name, event_id) DO UPDATE SET event_type = excluded.event_type, event = excluded.event,
+         global_position = excluded.global_position, error_type = excluded.error_type, error_message = excluded.error_message,
+         error_stack = excluded.error_stack, retry_count = excluded.retry_count, status = 'failed',
+         last_failed_at = excluded.last_failed_at, resolved_at = NULL, resolved_by = NULL
+       RETURNING id, first_failed_at`,
+    );
+    this.#select = this.prepare('SELECT * FROM dead_letter_queue WHERE id = ?');
+    this.#list = this.prepare(
+      `SELECT * FROM dead_letter_queue
+       WHERE (@consumerName IS NULL OR consumer_name = @consumerName) AND (@status IS NULL OR status = @status)
+       ORDER BY last_failed_at DESC, rowid DESC LIMIT @limit`,
+    );
+    this.#resolve = this.prepare(
+      `UPDATE dead_letter_queue SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?`,
+    );
+    this.#retry = this.prepare(`UPDATE dead_letter_queue SET status = 'retrying' WHERE id = ? RETURNING *`);
+    this.#count = this.prepare<[], number>(
+      `SELECT COUNT(*) FROM dead_letter_queue WHERE status <> 'resolved'`,
+    ).pluck();
+  }
+
+  add(failure: DLQFailure): Promise<DLQEntry> {
+    const attributes = {
+      [ATTR_SUBSCRIPTION_NAME]: failure.consumerName,
+      [ATTR_EVENT_ID]: failure.event.eventId,
+      [ATTR_EVENT_TYPE]: failure.event.eventType,
+      [ATTR_RETRY_COUNT]: failure.retryCount,
+    };
+    return this.span(SpanNames.dlq.add, 'UPSERT', attributes, () => {
+      const now = Date.now();
+      const described = describeError(failure.error);
+      const row = this.query(
+        () =>
+          this.#upsert.get(
+            randomUUID(),
+            failure.consumerName,
+            failure.event.eventId,
+            failure.event.eventType,
+            encodeEvent(failure.event),
+            failure.globalPosition ?? null,
+            described.errorType,
+            described.errorMessage,
+            described.errorStack,
+            failure.retryCount,
+            now,
+            now,
+          )!,
+        'dead letter write',
+      );
+      return {
+        id: row.id,
+        consumerName: failure.consumerName,
+        event: failure.event,
+        globalPosition: failure.globalPosition ?? null,
+        ...described,
+        retryCount: failure.retryCount,
+        status: 'failed',
+        firstFailedAt: new Date(row.first_failed_at),
+        lastFailedAt: new Date(now),
+        resolvedAt: null,
+        resolvedBy: null,
+      };
+    });
+  }
+
+  get(id: string): Promise<DLQEntry | undefined> {
+    return this.span(SpanNames.dlq.get, 'SELECT', { [DLQ_ID]: id }, () => {
+      const row = this.query(() => this.#select.get(id), 'dead letter read');
+      return row === undefined ? undefined : this.#entryOf(row);
+    });
+  }
+
+  async list(options: DLQListOptions = {}): Promise<DLQEntry[]> {
+    this.assertOpen();
+    const parameters = {
+      consumerName: options.consumerName ?? null,
+      status: options.status ?? null,
+      limit: options.limit ?? 100,
+    };
+    return this.query(() => this.#list.all(parameters), 'dead letter list').map((row) => this.#entryOf(row));
+  }
+
+  resolve(id: string, resolvedBy: string): Promise<void> {
+    return this.span(SpanNames.dlq.resolve, 'UPDATE', { [DLQ_ID]: id }, () => {
+      const result = this.query(() => this.#resolve.run(Date.now(), resolvedBy, id), 'dead letter resolve');
+      if (result.changes === 0) throw new NotFoundError(`DLQ entry ${id} not found`);
+    });
+  }
+
+  retry(id: string): Promise<DLQEntry> {
+    return this.span(SpanNames.dlq.retry, 'UPDATE', { [DLQ_ID]: id }, () => {
+      return this.query(
+        () =>
+          this.transaction(() => {
+            const row = this.#retry.get(id);
+            if (row === undefined) throw new NotFoundError(`DLQ entry ${id} not found`);
+            return this.#entryOf(row);
+          }),
+        'dead letter retry',
+      );
+    });
+  }
+
+  async count(): Promise<number> {
+    this.assertOpen();
+    return this.query(() => this.#count.get()!, 'dead letter count');
+  }
+
+  #entryOf(row: DLQRow): DLQEntry {
+    return {
+      id: row.id,
+      consumerName: row.consumer_name,
+      event: decodeEvent(row.event, this.#registry),
+      globalPosition: row.global_position,
+      errorType: row.error_type,
+      errorMessage: row.error_message,
+      errorStack: row.error_stack,
+      retryCount: row.retry_count,
+      status: row.status,
+      firstFailedAt: new Date(row.first_failed_at),
+      lastFailedAt: new Date(row.last_failed_at),
+      resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at),
+      resolvedBy: row.resolved_by,
+    };
+  }
+}

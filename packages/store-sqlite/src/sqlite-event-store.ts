@@ -1,0 +1,317 @@
+import {
+  assertAppendArguments,
+  assertExpectedVersion,
+  defaultRegistry,
+  deserializeEvent,
+  getLogger,
+  InvalidArgumentError,
+  LoggerNames,
+  serializeEvent,
+  streamIdOf,
+  type AppendResult,
+  type DomainEvent,
+  type EventRegistry,
+  type EventStore,
+  type EventStoreCapabilities,
+  type EventStream,
+  type ExpectedVersion,
+  type GetEventsByTypeOptions,
+  type GetEventsOptions,
+  type ReadAllOptions,
+  type SerializedEvent,
+  type StoredEvent,
+} from '@eventsource/core';
+import {
+  EventStoreTelemetry,
+  SpanKinds,
+  SpanNames,
+  type MetricsOptions,
+  type TelemetryOptions,
+} from '@eventsource/core/observability';
+import type BetterSqlite3 from 'better-sqlite3';
+import { isVersionConflict, translateSqliteError, versionConflictError } from './errors.ts';
+import {
+  assertValidPayload,
+  EVENT_COLUMNS,
+  INSERT_EVENT,
+  insertParameters,
+  readPageSql,
+  recordOf,
+  type EventRow,
+} from './event-rows.ts';
+import { migrate } from './migrator.ts';
+import { INSERT_OUTBOX, outboxParameters } from './outbox-rows.ts';
+import { STORE_MIGRATIONS, STORE_SCHEMA_COMPONENT } from './store-schema.ts';
+import { SQLiteConnection, type SQLiteConnectionOptions, type SQLiteDatabase } from './sqlite-connection.ts';
+
+export interface SQLiteEventStoreOptions extends SQLiteConnectionOptions, TelemetryOptions, MetricsOptions {
+  /** Where event types are looked up on append and read (default: the default registry). */
+  readonly eventRegistry?: EventRegistry;
+  /** Write one `event_outbox` row per stored event, in the append's transaction (default false). */
+  readonly outbox?: boolean;
+}
+
+type Statement<TResult = unknown> = BetterSqlite3.Statement<unknown[], TResult>;
+
+interface AppendInput {
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  readonly events: readonly DomainEvent[];
+  readonly expectedVersion: ExpectedVersion;
+}
+
+const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * An event store in a SQLite database (better-sqlite3). The store creates and migrates its schema
+ * when constructed. Appends run in one `BEGIN IMMEDIATE` transaction: SQLite admits one writer at a
+ * time, so the version check, the inserts and the outbox rows commit together, and global
+ * positions (the rowid) are assigned in commit order: `readAll` never sees a gap filled in later.
+ * `onAppend` fires for appends made through this instance; other processes are seen by polling.
+ */
+export class SQLiteEventStore implements EventStore {
+  readonly capabilities: EventStoreCapabilities = { appendNotifications: true };
+  readonly #connection: SQLiteConnection;
+  readonly #registry: EventRegistry;
+  readonly #telemetry: EventStoreTelemetry;
+  readonly #outbox: boolean;
+  readonly #listeners = new Set<() => void>();
+  readonly #eventExists: Statement;
+  readonly #streamVersion: Statement<number | null>;
+  readonly #head: Statement<number>;
+  readonly #insertEvent: Statement;
+  readonly #insertOutbox: Statement | undefined;
+  readonly #readStream: Statement<SerializedEvent>;
+  readonly #readByType: BetterSqlite3.Statement<[Record<string, unknown>], SerializedEvent>;
+  readonly #readPages = new Map<string, Statement<EventRow>>();
+  readonly #append: BetterSqlite3.Transaction<(input: AppendInput) => AppendResult>;
+
+  constructor(options: SQLiteEventStoreOptions) {
+    this.#connection = new SQLiteConnection(options, 'SQLiteEventStore');
+    this.#registry = options.eventRegistry ?? defaultRegistry;
+    this.#outbox = options.outbox ?? false;
+    const db = this.#connection.db;
+    try {
+      const migrated = migrate(db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
+      if (migrated.from !== migrated.to) {
+        getLogger(LoggerNames.storesSqlite).info(
+          { from: migrated.from, to: migrated.to, database: this.#connection.namespace },
+          'Migrated the event store schema',
+        );
+      }
+      this.#eventExists = db.prepare('SELECT 1 FROM events WHERE event_id = ?').pluck();
+      this.#streamVersion = db
+        .prepare('SELECT MAX(version) FROM events WHERE aggregate_id = ? AND aggregate_type = ?')
+        .pluck() as Statement<number | null>;
+      this.#head = db
+        .prepare('SELECT COALESCE(MAX(global_position), 0) FROM events')
+        .pluck() as Statement<number>;
+      this.#insertEvent = db.prepare(INSERT_EVENT);
+      this.#insertOutbox = this.#outbox ? db.prepare(INSERT_OUTBOX) : undefined;
+      this.#readStream = db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_id = ? AND aggregate_type = ? AND version > ? ORDER BY version`,
+      ) as Statement<SerializedEvent>;
+      this.#readByType = db.prepare(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE aggregate_type = @aggregateType
+           AND (@tenantId IS NULL OR tenant_id = @tenantId) AND (@fromTimestamp IS NULL OR occurred_at > @fromTimestamp)
+         ORDER BY global_position`,
+      ) as BetterSqlite3.Statement<[Record<string, unknown>], SerializedEvent>;
+      this.#append = db.transaction((input: AppendInput) => this.#appendInTransaction(input));
+    } catch (error) {
+      this.#connection.close();
+      throw translateSqliteError(error, `schema migration of ${this.#connection.namespace}`);
+    }
+    this.#telemetry = new EventStoreTelemetry(
+      {
+        scope: '@eventsource/store-sqlite',
+        spanNames: SpanNames.sqliteEventStore,
+        kind: SpanKinds.client,
+        attributes: this.#connection.attributes(),
+        collection: 'events',
+      },
+      options,
+    );
+  }
+
+  /** The connection, so repositories and the snapshot store can share it (required for `:memory:`). */
+  get database(): SQLiteDatabase {
+    return this.#connection.db;
+  }
+
+  appendEvents(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly DomainEvent[],
+    expectedVersion: ExpectedVersion,
+  ): Promise<AppendResult> {
+    return this.#telemetry.appendEvents(aggregateId, aggregateType, events, expectedVersion, (stamped) => {
+      this.#connection.assertOpen();
+      assertAppendArguments(aggregateId, aggregateType, stamped);
+      let result: AppendResult;
+      try {
+        result = this.#append.immediate({ aggregateId, aggregateType, events: stamped, expectedVersion });
+      } catch (error) {
+        if (isVersionConflict(error)) {
+          const actualVersion = this.#streamVersion.get(aggregateId, aggregateType) ?? 0;
+          throw versionConflictError(aggregateId, aggregateType, expectedVersion, actualVersion, error);
+        }
+        throw translateSqliteError(error, 'append');
+      }
+      if (result.written > 0 && this.#listeners.size > 0) queueMicrotask(() => this.#notify());
+      return result;
+    });
+  }
+
+  getEvents(
+    aggregateId: string,
+    aggregateType: string,
+    options: GetEventsOptions = {},
+  ): Promise<EventStream> {
+    const fromVersion = options.fromVersion ?? 0;
+    return this.#telemetry.getEvents(aggregateId, aggregateType, fromVersion, () => {
+      this.#connection.assertOpen();
+      const rows = this.#read(
+        () => this.#readStream.all(aggregateId, aggregateType, fromVersion),
+        'read of a stream',
+      );
+      const events = rows.map((row) => deserializeEvent(recordOf(row), this.#registry));
+      const version =
+        rows.length > 0
+          ? rows[rows.length - 1]!.aggregateVersion
+          : this.#currentVersion(aggregateId, aggregateType);
+      return { aggregateId, aggregateType, events, version };
+    });
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
+    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
+    if (remaining !== Number.POSITIVE_INFINITY && (!Number.isInteger(remaining) || remaining < 0)) {
+      throw new InvalidArgumentError(`limit must be a non-negative integer, got ${remaining}`);
+    }
+    let position = options.fromPosition ?? 0;
+    while (remaining > 0) {
+      const limit = Math.min(pageSize, remaining);
+      const from = position;
+      const page = await this.#telemetry.readAllPage(from, limit, () => this.#readPage(from, limit, options));
+      for (const stored of page) yield stored;
+      if (page.length < limit) return;
+      remaining -= page.length;
+      position = page[page.length - 1]!.globalPosition;
+    }
+  }
+
+  async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
+    this.#connection.assertOpen();
+    const parameters = {
+      aggregateType,
+      tenantId: options.tenantId ?? null,
+      fromTimestamp: options.fromTimestamp === undefined ? null : options.fromTimestamp.toISOString(),
+    };
+    const rows = this.#read(() => this.#readByType.all(parameters), 'read by aggregate type');
+    return rows.map((row) => deserializeEvent(recordOf(row), this.#registry));
+  }
+
+  async eventExists(eventId: string): Promise<boolean> {
+    this.#connection.assertOpen();
+    return this.#read(() => this.#eventExists.get(eventId), 'event lookup') !== undefined;
+  }
+
+  async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
+    this.#connection.assertOpen();
+    return this.#currentVersion(aggregateId, aggregateType);
+  }
+
+  async getGlobalPosition(): Promise<number> {
+    this.#connection.assertOpen();
+    return this.#read(() => this.#head.get()!, 'read of the head position');
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Closes the database if the store opened it; a borrowed `Database` stays open. Calling it twice is harmless. */
+  async close(): Promise<void> {
+    this.#listeners.clear();
+    this.#connection.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #appendInTransaction({ aggregateId, aggregateType, events, expectedVersion }: AppendInput): AppendResult {
+    const fresh = events.filter((event) => this.#eventExists.get(event.eventId) === undefined);
+    const currentVersion = this.#streamVersion.get(aggregateId, aggregateType) ?? 0;
+    if (fresh.length === 0)
+      return { nextVersion: currentVersion, lastPosition: this.#head.get()!, written: 0 };
+    assertExpectedVersion(aggregateId, aggregateType, expectedVersion, currentVersion);
+    for (const event of fresh) assertValidPayload(this.#registry.get(event.eventType), event);
+    const storedAt = new Date().toISOString();
+    const now = Date.now();
+    let lastPosition = 0;
+    for (let index = 0; index < fresh.length; index += 1) {
+      const event = fresh[index]!;
+      const version = currentVersion + index + 1;
+      let record = serializeEvent(event);
+      if (record.aggregateVersion !== version) record = { ...record, aggregateVersion: version };
+      lastPosition = Number(this.#insertEvent.run(...insertParameters(record, storedAt)).lastInsertRowid);
+      this.#insertOutbox?.run(...outboxParameters(record, now));
+    }
+    return { nextVersion: currentVersion + fresh.length, lastPosition, written: fresh.length };
+  }
+
+  #readPage(fromPosition: number, limit: number, options: ReadAllOptions): StoredEvent[] {
+    this.#connection.assertOpen();
+    const parameters: unknown[] = [fromPosition];
+    if (options.eventTypes !== undefined) parameters.push(JSON.stringify(options.eventTypes));
+    if (options.aggregateTypes !== undefined) parameters.push(JSON.stringify(options.aggregateTypes));
+    parameters.push(limit);
+    const statement = this.#pageStatement(
+      options.eventTypes !== undefined,
+      options.aggregateTypes !== undefined,
+    );
+    const rows = this.#read(() => statement.all(...parameters), 'read of all events');
+    return rows.map((row) => ({
+      event: deserializeEvent(recordOf(row), this.#registry),
+      streamId: streamIdOf(row.aggregateType, row.aggregateId),
+      streamPosition: row.aggregateVersion,
+      globalPosition: row.globalPosition,
+      storedAt: new Date(row.storedAt),
+    }));
+  }
+
+  #pageStatement(byEventType: boolean, byAggregateType: boolean): Statement<EventRow> {
+    const key = `${byEventType}:${byAggregateType}`;
+    let statement = this.#readPages.get(key);
+    if (statement === undefined) {
+      statement = this.#connection.db.prepare(
+        readPageSql(byEventType, byAggregateType),
+      ) as Statement<EventRow>;
+      this.#readPages.set(key, statement);
+    }
+    return statement;
+  }
+
+  #currentVersion(aggregateId: string, aggregateType: string): number {
+    return (
+      this.#read(() => this.#streamVersion.get(aggregateId, aggregateType), 'read of a stream version') ?? 0
+    );
+  }
+
+  #read<T>(query: () => T, operation: string): T {
+    try {
+      return query();
+    } catch (error) {
+      throw translateSqliteError(error, operation);
+    }
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
