@@ -51,7 +51,7 @@ export type { InMemoryEventStoreOptions } from './in-memory/in-memory-event-stor
 export { InMemoryOutboxRepository } from './in-memory/in-memory-outbox-repository.ts';
 export { InMemorySnapshotStore } from './in-memory/in-memory-snapshot-store.ts';
 export { configureLogging, consoleLogger, getLogger, LoggerNames } from './logging/logger.ts';
-export type { LogFields, Logger, LogLevel } from './logging/logger.ts';
+export type { LogFields, Logger, LoggingOptions, LogLevel } from './logging/logger.ts';
 export { OutboxRelay } from './outbox/outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox/outbox-relay.ts';
 export type { Checkpoint, CheckpointRepository, CheckpointUpdate } from './ports/checkpoint-repository.ts';

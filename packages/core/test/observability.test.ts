@@ -238,6 +238,10 @@ describe('observability', () => {
       logger.child({ component: 'x' }).warn('inside a span');
       span.end();
     });
+    configureLogging(capture({}), { levels: { eventsource: 'info', 'eventsource.stores': 'error' } });
+    getLogger(LoggerNames.storesPostgresql).warn('filtered by the prefix level');
+    getLogger(LoggerNames.busMemory).debug('filtered by the root level');
+    expect(records).toHaveLength(2);
     configureLogging(consoleLogger({ level: 'warn' }));
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);

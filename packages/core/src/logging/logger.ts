@@ -43,10 +43,28 @@ const noopLogger: Logger = {
 };
 
 let rootLogger: Logger = noopLogger;
+let levelsByName: Readonly<Record<string, LogLevel>> = {};
+
+export interface LoggingOptions {
+  /**
+   * Minimum level per logger name or name prefix, the most specific winning:
+   * `{ eventsource: 'info', 'eventsource.stores.sqlite': 'warn', 'eventsource.bus.kafka': 'debug' }`.
+   */
+  readonly levels?: Readonly<Record<string, LogLevel>>;
+}
 
 /** Routes every library logger to `logger` (pino, or anything with the same shape). No-op by default. */
-export function configureLogging(logger: Logger): void {
+export function configureLogging(logger: Logger, options: LoggingOptions = {}): void {
   rootLogger = logger;
+  levelsByName = options.levels ?? {};
+}
+
+function minimumLevel(name: string): LogLevel | undefined {
+  let best: string | undefined;
+  for (const prefix of Object.keys(levelsByName)) {
+    if ((name === prefix || name.startsWith(`${prefix}.`)) && (best === undefined || prefix.length > best.length)) best = prefix;
+  }
+  return best === undefined ? undefined : levelsByName[best];
 }
 
 /**
@@ -55,19 +73,21 @@ export function configureLogging(logger: Logger): void {
  * before `configureLogging` follow it.
  */
 export function getLogger(name: string): Logger {
-  return traceAwareLogger(() => rootLogger.child({ logger: name }));
+  return traceAwareLogger(name, () => rootLogger.child({ logger: name }));
 }
 
-function traceAwareLogger(resolve: () => Logger): Logger {
+function traceAwareLogger(name: string, resolve: () => Logger): Logger {
   const write = (level: LogLevel) => (fieldsOrMessage: LogFields | string, message?: string) => {
+    if (rootLogger === noopLogger) return;
+    const minimum = minimumLevel(name);
+    if (minimum !== undefined && LEVELS.indexOf(level) < LEVELS.indexOf(minimum)) return;
     const target = resolve();
-    if (target === noopLogger) return;
     const fields = typeof fieldsOrMessage === 'string' ? {} : fieldsOrMessage;
     const text = typeof fieldsOrMessage === 'string' ? fieldsOrMessage : message;
     target[level]({ ...traceFields(), ...fields }, text);
   };
   const logger = Object.fromEntries(LEVELS.map((level) => [level, write(level)])) as unknown as Logger;
-  logger.child = (bindings) => traceAwareLogger(() => resolve().child(bindings));
+  logger.child = (bindings) => traceAwareLogger(name, () => resolve().child(bindings));
   return logger;
 }
 
