@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '**/.services/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '**/.services/**', 'bench/results/**', 'tooling/docs-check/.snippets/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,4 +29,5 @@ esac
 # Native addons (better-sqlite3 when no prebuild fits) build against these headers.
 export npm_config_nodedir="$__es_node_home"
 export EVENTSOURCE_NODE_HOME="$__es_node_home"
+export TURBO_TELEMETRY_DISABLED=1
 unset __es_toolchain_prefix __es_node_home __es_pnpm_bin
