@@ -1,0 +1,11 @@
+export { PostgreSQLEventStore } from './postgresql-event-store.ts';
+export type { PostgreSQLEventStoreOptions } from './postgresql-event-store.ts';
+export { PostgreSQLCheckpointRepository } from './postgresql-checkpoint-repository.ts';
+export type { PostgreSQLCheckpointRepositoryOptions } from './postgresql-checkpoint-repository.ts';
+export { PostgreSQLDLQRepository } from './postgresql-dlq-repository.ts';
+export type { PostgreSQLDLQRepositoryOptions } from './postgresql-dlq-repository.ts';
+export { PostgreSQLOutboxRepository } from './postgresql-outbox-repository.ts';
+export type { PostgreSQLOutboxRepositoryOptions } from './postgresql-outbox-repository.ts';
+export type { PostgreSQLRepositoryOptions } from './repository-context.ts';
+export { validateIdentifier } from './identifiers.ts';
+export type { TableNames, TableNamingOptions } from './identifiers.ts';

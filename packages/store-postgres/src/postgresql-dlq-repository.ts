@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import {
+  defaultRegistry,
+  describeError,
+  EventTypeNotFoundError,
+  NotFoundError,
+  reviveJson,
+  type DLQEntry,
+  type DLQFailure,
+  type DLQListOptions,
+  type DLQRepository,
+  type DLQStatus,
+  type DomainEvent,
+  type EventMetadata,
+  type EventRegistry,
+} from '@eventsource/core';
+import {
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_RETRY_COUNT,
+  ATTR_SUBSCRIPTION_NAME,
+  SpanNames,
+} from '@eventsource/core/observability';
+import { query } from './database-client.ts';
+import { ENVELOPE_SELECT, envelopeColumns, eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
+import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
+import { objectNames } from './store-schema.ts';
+
+export interface PostgreSQLDLQRepositoryOptions extends PostgreSQLRepositoryOptions {
+  /** Where event types are looked up on read (default: the default registry). */
+  readonly eventRegistry?: EventRegistry;
+}
+
+interface DeadLetterRow extends EnvelopeRow {
+  readonly id: string;
+  readonly consumer_name: string;
+  readonly global_position: string | null;
+  readonly error_type: string;
+  readonly error_message: string;
+  readonly error_stack: string | null;
+  readonly retry_count: number;
+  readonly status: DLQStatus;
+  readonly first_failed_at: Date;
+  readonly last_failed_at: Date;
+  readonly resolved_at: Date | null;
+  readonly resolved_by: string | null;
+}
+
+const DLQ_ATTRIBUTE_ID = 'eventsource.dlq.id';
+
+/**
+ * Dead letters in PostgreSQL. Adding the same (consumer, event) again updates the entry (retry
+ * count, last error, status back to `failed`) and keeps its id and first failure time. An entry
+ * whose event type is not registered is still readable: its event comes back with the stored
+ * payload as plain JSON, since the DLQ is where such events end up.
+ */
+export class PostgreSQLDLQRepository implements DLQRepository {
+  readonly #context: RepositoryContext;
+  readonly #registry: EventRegistry;
+  readonly #table: string;
+  readonly #columns: string;
+
+  constructor(options: PostgreSQLDLQRepositoryOptions) {
+    this.#context = new RepositoryContext('PostgreSQLDLQRepository', options, 'deadLetters');
+    this.#registry = options.eventRegistry ?? defaultRegistry;
+    this.#table = objectNames(this.#context.naming).deadLetters;
+    this.#columns = `id, consumer_name, ${ENVELOPE_SELECT}, global_position, error_type, error_message, error_stack, retry_count,
+      status, first_failed_at, last_failed_at, resolved_at, resolved_by`;
+  }
+
+  /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
+  migrate(): Promise<number[]> {
+    return this.#context.migrate();
+  }
+
+  add(failure: DLQFailure): Promise<DLQEntry> {
+    const attributes = {
+      [ATTR_SUBSCRIPTION_NAME]: failure.consumerName,
+      [ATTR_EVENT_ID]: failure.event.eventId,
+      [ATTR_EVENT_TYPE]: failure.event.eventType,
+      [ATTR_RETRY_COUNT]: failure.retryCount,
+    };
+    return this.#context.span(SpanNames.dlq.add, 'INSERT', 'add', attributes, async () => {
+      const event = failure.event;
+      const columns = envelopeColumns([event]);
+      const error = describeError(failure.error);
+      const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_add', {
+        text: `INSERT INTO ${this.#table} AS d (id, consumer_name, event_id, event_type, event_version, aggregate_id, aggregate_type,
+                 aggregate_version, occurred_at, correlation_id, causation_id, tenant_id, actor_id, metadata, data, global_position,
+                 error_type, error_message, error_stack, retry_count, status, first_failed_at, last_failed_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15::jsonb, $16, $17, $18, $19, $20, 'failed',
+                 clock_timestamp(), clock_timestamp())
+               ON CONFLICT (consumer_name, event_id) DO UPDATE SET
+                 event_type = excluded.event_type, event_version = excluded.event_version, aggregate_id = excluded.aggregate_id,
+                 aggregate_type = excluded.aggregate_type, aggregate_version = excluded.aggregate_version,
+                 occurred_at = excluded.occurred_at, correlation_id = excluded.correlation_id,
+                 causation_id = excluded.causation_id, tenant_id = excluded.tenant_id, actor_id = excluded.actor_id,
+                 metadata = excluded.metadata, data = excluded.data, global_position = excluded.global_position,
+                 error_type = excluded.error_type, error_message = excluded.error_message, error_stack = excluded.error_stack,
+                 retry_count = excluded.retry_count, status = 'failed', last_failed_at = excluded.last_failed_at,
+                 resolved_at = NULL, resolved_by = NULL
+               RETURNING ${this.#columns}`,
+        values: [
+          randomUUID(),
+          failure.consumerName,
+          event.eventId,
+          event.eventType,
+          event.eventVersion,
+          event.aggregateId,
+          event.aggregateType,
+          event.aggregateVersion,
+          columns.occurredAt[0],
+          columns.correlationIds[0],
+          columns.causationIds[0],
+          columns.tenantIds[0],
+          columns.actorIds[0],
+          columns.metadata[0],
+          columns.data[0],
+          failure.globalPosition ?? null,
+          error.errorType,
+          error.errorMessage,
+          error.errorStack,
+          failure.retryCount,
+        ],
+      });
+      return this.#entryOf(rows[0]!);
+    });
+  }
+
+  get(id: string): Promise<DLQEntry | undefined> {
+    return this.#context.span(SpanNames.dlq.get, 'SELECT', 'get', { [DLQ_ATTRIBUTE_ID]: id }, async () => {
+      const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_get', {
+        text: `SELECT ${this.#columns} FROM ${this.#table} WHERE id = $1`,
+        values: [id],
+      });
+      return rows[0] === undefined ? undefined : this.#entryOf(rows[0]);
+    });
+  }
+
+  async list(options: DLQListOptions = {}): Promise<DLQEntry[]> {
+    this.#context.assertOpen();
+    const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_list', {
+      text: `SELECT ${this.#columns} FROM ${this.#table}
+              WHERE ($1::text IS NULL OR consumer_name = $1::text) AND ($2::text IS NULL OR status = $2::text)
+              ORDER BY last_failed_at DESC, id
+              LIMIT $3`,
+      values: [options.consumerName ?? null, options.status ?? null, options.limit ?? 100],
+    });
+    return rows.map((row) => this.#entryOf(row));
+  }
+
+  resolve(id: string, resolvedBy: string): Promise<void> {
+    return this.#context.span(
+      SpanNames.dlq.resolve,
+      'UPDATE',
+      'resolve',
+      { [DLQ_ATTRIBUTE_ID]: id },
+      async () => {
+        const rows = await query(this.#context.pool, 'dlq_resolve', {
+          text: `UPDATE ${this.#table} SET status = 'resolved', resolved_at = clock_timestamp(), resolved_by = $2 WHERE id = $1 RETURNING id`,
+          values: [id, resolvedBy],
+        });
+        if (rows.length === 0) throw new NotFoundError(`DLQ entry ${id} not found`);
+      },
+    );
+  }
+
+  retry(id: string): Promise<DLQEntry> {
+    return this.#context.span(
+      SpanNames.dlq.retry,
+      'UPDATE',
+      'retry',
+      { [DLQ_ATTRIBUTE_ID]: id },
+      async () => {
+        const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_retry', {
+          text: `UPDATE ${this.#table} SET status = 'retrying' WHERE id = $1 RETURNING ${this.#columns}`,
+          values: [id],
+        });
+        if (rows[0] === undefined) throw new NotFoundError(`DLQ entry ${id} not found`);
+        return this.#entryOf(rows[0]);
+      },
+    );
+  }
+
+  async count(): Promise<number> {
+    this.#context.assertOpen();
+    const rows = await query<{ count: string }>(this.#context.pool, 'dlq_count', {
+      text: `SELECT count(*) AS count FROM ${this.#table} WHERE status <> 'resolved'`,
+    });
+    return Number(rows[0]!.count);
+  }
+
+  /** Marks the repository closed; the pool stays open (it is the caller's). */
+  async close(): Promise<void> {
+    this.#context.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #entryOf(row: DeadLetterRow): DLQEntry {
+    return {
+      id: row.id,
+      consumerName: row.consumer_name,
+      event: this.#eventOf(row),
+      globalPosition: row.global_position === null ? null : Number(row.global_position),
+      errorType: row.error_type,
+      errorMessage: row.error_message,
+      errorStack: row.error_stack,
+      retryCount: row.retry_count,
+      status: row.status,
+      firstFailedAt: row.first_failed_at,
+      lastFailedAt: row.last_failed_at,
+      resolvedAt: row.resolved_at,
+      resolvedBy: row.resolved_by,
+    };
+  }
+
+  #eventOf(row: DeadLetterRow): DomainEvent {
+    try {
+      return eventOf(row, this.#registry);
+    } catch (error) {
+      if (!(error instanceof EventTypeNotFoundError)) throw error;
+      const record = recordOf(row);
+      return Object.freeze({
+        eventId: record.eventId,
+        eventType: record.eventType,
+        eventVersion: record.eventVersion,
+        aggregateId: record.aggregateId,
+        aggregateType: record.aggregateType,
+        aggregateVersion: record.aggregateVersion,
+        occurredAt: new Date(row.occurred_at),
+        correlationId: record.correlationId,
+        causationId: record.causationId,
+        ...(record.tenantId === null ? {} : { tenantId: record.tenantId }),
+        ...(record.actorId === null ? {} : { actorId: record.actorId }),
+        metadata: Object.freeze({ ...(reviveJson(row.metadata) as EventMetadata) }),
+        data: reviveJson(row.data),
+      });
+    }
+  }
+}

@@ -1,0 +1,348 @@
+import type { Pool } from 'pg';
+import {
+  assertAppendArguments,
+  assertExpectedVersion,
+  ClosedError,
+  ConcurrencyError,
+  defaultRegistry,
+  InvalidArgumentError,
+  streamIdOf,
+  validateEvent,
+  type AppendResult,
+  type DomainEvent,
+  type EventRegistry,
+  type EventStore,
+  type EventStoreCapabilities,
+  type EventStream,
+  type ExpectedVersion,
+  type GetEventsByTypeOptions,
+  type GetEventsOptions,
+  type ReadAllOptions,
+  type StoredEvent,
+} from '@eventsource/core';
+import {
+  EventStoreTelemetry,
+  SpanKinds,
+  SpanNames,
+  type MetricsOptions,
+  type TelemetryOptions,
+} from '@eventsource/core/observability';
+import { AppendNotifier, notificationChannel } from './append-notifier.ts';
+import { connectionAttributes } from './connection-attributes.ts';
+import { query, withClient } from './database-client.ts';
+import { violatedConstraint } from './errors.ts';
+import { eventOf, type EnvelopeRow } from './event-rows.ts';
+import { appendArguments, readAllArguments } from './store-arguments.ts';
+import { resolveNaming, type ResolvedNaming, type TableNamingOptions } from './identifiers.ts';
+import { applyMigrations } from './migrator.ts';
+import { storeMigrations, storeMigrationScope } from './store-schema.ts';
+import { storeStatements, type StoreStatements } from './store-statements.ts';
+
+export interface PostgreSQLEventStoreOptions extends TableNamingOptions, TelemetryOptions, MetricsOptions {
+  /** The caller's pool. The store borrows clients from it and never ends it. */
+  readonly pool: Pool;
+  /** Where event types are looked up on read (default: the default registry). */
+  readonly eventRegistry?: EventRegistry;
+  /** Write an outbox row per event in the append's transaction (default false). */
+  readonly outbox?: boolean;
+  /** NOTIFY on every append and LISTEN for `onAppend`, so other processes wake too (default true). */
+  readonly notifications?: boolean;
+}
+
+interface AppendRow {
+  readonly outcome: 'written' | 'unchanged' | 'conflict';
+  readonly stream_version: number;
+  readonly last_position: string;
+  readonly written: number;
+}
+
+interface PositionedRow extends EnvelopeRow {
+  readonly global_position: string;
+  readonly stored_at: number;
+}
+
+/**
+ * The production event store, on PostgreSQL through `pg`.
+ *
+ * An append is one round trip: one call of the store's append function, which checks the expected
+ * version, inserts every event in one INSERT, writes the outbox rows and NOTIFYs, all in the
+ * statement's own transaction (a retried append is detected by the event-id constraint and asked
+ * again with stored events skipped). `readAll` is gap-safe: it only returns
+ * rows below the oldest running transaction, and positions are issued in transaction-id order, so a
+ * checkpointed position never skips an event that commits later (README, "Global order").
+ */
+export class PostgreSQLEventStore implements EventStore {
+  readonly capabilities: EventStoreCapabilities;
+  readonly naming: ResolvedNaming;
+  readonly #pool: Pool;
+  readonly #registry: EventRegistry;
+  readonly #telemetry: EventStoreTelemetry;
+  readonly #statements: StoreStatements;
+  readonly #notifier: AppendNotifier;
+  readonly #outbox: boolean;
+  readonly #channel: string | null;
+  #closed = false;
+
+  constructor(options: PostgreSQLEventStoreOptions) {
+    if (options?.pool === undefined || typeof options.pool.connect !== 'function') {
+      throw new InvalidArgumentError('PostgreSQLEventStore needs a pg Pool as `pool`');
+    }
+    this.naming = resolveNaming(options);
+    this.#pool = options.pool;
+    this.#registry = options.eventRegistry ?? defaultRegistry;
+    this.#outbox = options.outbox ?? false;
+    const notifications = options.notifications ?? true;
+    this.#channel = notifications ? notificationChannel(this.naming.schema, this.naming.tables.events) : null;
+    this.capabilities = { appendNotifications: notifications };
+    this.#statements = storeStatements(this.naming);
+    this.#notifier = new AppendNotifier(this.#pool, this.#channel ?? undefined);
+    this.#telemetry = new EventStoreTelemetry(
+      {
+        scope: '@eventsource/store-postgres',
+        spanNames: SpanNames.postgresqlEventStore,
+        kind: SpanKinds.client,
+        attributes: connectionAttributes(this.#pool),
+        collection: this.naming.tables.events,
+      },
+      options,
+    );
+  }
+
+  /** A store whose migrations have been applied. */
+  static async create(options: PostgreSQLEventStoreOptions): Promise<PostgreSQLEventStore> {
+    const store = new PostgreSQLEventStore(options);
+    await store.migrate();
+    return store;
+  }
+
+  /**
+   * Creates or upgrades the store's tables (events, outbox, checkpoints, dead letters) and its
+   * append function. Each migration runs once, under an advisory lock, so processes starting
+   * together are safe. Returns the versions applied by this call.
+   */
+  migrate(): Promise<number[]> {
+    this.#assertOpen();
+    return applyMigrations(this.#pool, {
+      schema: this.naming.schema,
+      migrationsTable: this.naming.tables.migrations,
+      scope: storeMigrationScope(this.naming),
+      migrations: storeMigrations(this.naming),
+    });
+  }
+
+  appendEvents(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly DomainEvent[],
+    expectedVersion: ExpectedVersion,
+  ): Promise<AppendResult> {
+    return this.#telemetry.appendEvents(
+      aggregateId,
+      aggregateType,
+      events,
+      expectedVersion,
+      async (stamped) => {
+        this.#assertOpen();
+        assertAppendArguments(aggregateId, aggregateType, stamped);
+        for (const event of stamped) validateEvent(event, this.#registry);
+        // First assume every event is new: the event-id constraint catches a retried append. Any
+        // conflict is then checked again with stored events skipped, and that answer stands.
+        let skipStored = false;
+        for (let attempt = 1; ; attempt += 1) {
+          const values = appendArguments(
+            aggregateId,
+            aggregateType,
+            expectedVersion,
+            stamped,
+            this.#outbox,
+            this.#channel,
+            skipStored,
+          );
+          try {
+            const [row] = await query<AppendRow>(
+              this.#pool,
+              'append_events',
+              this.#statements.append(values),
+            );
+            if (row!.outcome === 'conflict' && !skipStored) {
+              skipStored = true;
+              continue;
+            }
+            return this.#appendResult(aggregateId, aggregateType, expectedVersion, row!);
+          } catch (error) {
+            const constraint = violatedConstraint(error);
+            const onEventId = constraint === `${this.naming.tables.events}_event_id_key`;
+            const onVersion = constraint === `${this.naming.tables.events}_stream_key`;
+            if ((onEventId || onVersion) && !skipStored) {
+              skipStored = true;
+              continue;
+            }
+            // Another append stored some of these events concurrently: look again.
+            if (onEventId && attempt < 3) continue;
+            if (onVersion) {
+              const actualVersion = await this.getStreamVersion(aggregateId, aggregateType);
+              throw new ConcurrencyError(
+                { aggregateId, aggregateType, expectedVersion, actualVersion },
+                { cause: error },
+              );
+            }
+            throw error;
+          }
+        }
+      },
+    );
+  }
+
+  getEvents(
+    aggregateId: string,
+    aggregateType: string,
+    options: GetEventsOptions = {},
+  ): Promise<EventStream> {
+    const fromVersion = options.fromVersion ?? 0;
+    return this.#telemetry.getEvents(aggregateId, aggregateType, fromVersion, async () => {
+      this.#assertOpen();
+      if (!Number.isInteger(fromVersion) || fromVersion < 0)
+        throw new InvalidArgumentError(`fromVersion must be a non-negative integer, got ${fromVersion}`);
+      const rows = await query<EnvelopeRow>(
+        this.#pool,
+        'get_events',
+        this.#statements.getEvents([aggregateId, aggregateType, fromVersion]),
+      );
+      const events = rows.map((row) => eventOf(row, this.#registry));
+      const version =
+        rows.length > 0
+          ? rows.at(-1)!.aggregate_version
+          : fromVersion === 0
+            ? 0
+            : await this.getStreamVersion(aggregateId, aggregateType);
+      return { aggregateId, aggregateType, events, version };
+    });
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    const { pageSize, limit: total, fromPosition, eventTypes, aggregateTypes } = readAllArguments(options);
+    let remaining = total;
+    let position = fromPosition;
+    while (remaining > 0) {
+      const limit = Math.min(pageSize, remaining);
+      const from = position;
+      const page = await this.#telemetry.readAllPage(from, limit, () =>
+        this.#readPage(from, limit, eventTypes, aggregateTypes),
+      );
+      for (const stored of page) yield stored;
+      if (page.length < limit) return;
+      remaining -= page.length;
+      position = page.at(-1)!.globalPosition;
+    }
+  }
+
+  async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
+    this.#assertOpen();
+    const rows = await query<EnvelopeRow>(
+      this.#pool,
+      'get_events_by_type',
+      this.#statements.getEventsByType([
+        aggregateType,
+        options.tenantId ?? null,
+        options.fromTimestamp?.toISOString() ?? null,
+      ]),
+    );
+    return rows.map((row) => eventOf(row, this.#registry));
+  }
+
+  async eventExists(eventId: string): Promise<boolean> {
+    this.#assertOpen();
+    const [row] = await query<{ found: boolean }>(
+      this.#pool,
+      'event_exists',
+      this.#statements.eventExists([eventId]),
+    );
+    return row!.found;
+  }
+
+  async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
+    this.#assertOpen();
+    const [row] = await query<{ version: number }>(
+      this.#pool,
+      'get_stream_version',
+      this.#statements.streamVersion([aggregateId, aggregateType]),
+    );
+    return row!.version;
+  }
+
+  async getGlobalPosition(): Promise<number> {
+    this.#assertOpen();
+    const [row] = await query<{ position: string }>(
+      this.#pool,
+      'get_global_position',
+      this.#statements.globalPosition([]),
+    );
+    return Number(row!.position);
+  }
+
+  onAppend(listener: () => void): () => void {
+    if (this.#closed) return () => false;
+    return this.#notifier.subscribe(listener);
+  }
+
+  /** Resolves once the LISTEN for `onAppend` is in place (useful before relying on cross-process wake-ups). */
+  listening(): Promise<void> {
+    return this.#notifier.ready;
+  }
+
+  /** Stops listening and hands the listening client back to the pool. The pool stays open: it is the caller's. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#notifier.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #appendResult(
+    aggregateId: string,
+    aggregateType: string,
+    expectedVersion: ExpectedVersion,
+    row: AppendRow,
+  ): AppendResult {
+    if (row.outcome === 'conflict') {
+      assertExpectedVersion(aggregateId, aggregateType, expectedVersion, row.stream_version);
+      throw new ConcurrencyError({
+        aggregateId,
+        aggregateType,
+        expectedVersion,
+        actualVersion: row.stream_version,
+      });
+    }
+    if (row.outcome === 'written') this.#notifier.notifyLocal();
+    return { nextVersion: row.stream_version, lastPosition: Number(row.last_position), written: row.written };
+  }
+
+  async #readPage(
+    from: number,
+    limit: number,
+    eventTypes: string[] | null,
+    aggregateTypes: string[] | null,
+  ): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const rows = await withClient(this.#pool, 'read_all', async (client) => {
+      const result = await client.query<PositionedRow>(
+        this.#statements.readAll([from, limit, eventTypes, aggregateTypes]),
+      );
+      return result.rows;
+    });
+    return rows.map((row) => ({
+      event: eventOf(row, this.#registry),
+      streamId: streamIdOf(row.aggregate_type, row.aggregate_id),
+      streamPosition: row.aggregate_version,
+      globalPosition: Number(row.global_position),
+      storedAt: new Date(row.stored_at),
+    }));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('PostgreSQLEventStore');
+  }
+}
