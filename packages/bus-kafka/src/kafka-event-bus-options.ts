@@ -1,0 +1,314 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Kafka, KafkaConfig, RetryOptions, SASLOptions } from 'kafkajs';
+import {
+  exponentialBackoff,
+  InvalidArgumentError,
+  type EventRegistry,
+  type RetryPolicy,
+} from '@eventsource/core';
+import type { MetricsOptions, TelemetryOptions, TracePropagationMode } from '@eventsource/core/observability';
+
+export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+export type KafkaSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+export type KafkaCompressionType = 'none' | 'gzip';
+export type KafkaAcks = 'all' | 0 | 1 | -1;
+
+/**
+ * Options of {@link KafkaEventBus}: the seed's `KafkaEventBusConfig` in camelCase, durations in
+ * milliseconds. Every field is optional; the defaults are the seed's unless noted.
+ */
+export interface KafkaEventBusOptions extends TelemetryOptions, MetricsOptions {
+  /** `host:port` brokers, as an array or comma-separated. Default `localhost:9092`. */
+  readonly bootstrapServers?: string | readonly string[];
+  /** The bus uses one topic, `${topicPrefix}.stream`. Default `events`. */
+  readonly topicPrefix?: string;
+  /** Kafka consumer group: every group gets every event, members of one group share partitions. Default `default`. */
+  readonly consumerGroup?: string;
+  /** Client id shown by the broker. Default `${hostname}-${8 random hex}`. */
+  readonly consumerName?: string;
+  /** Producer acknowledgements. Default `all`. */
+  readonly acks?: KafkaAcks;
+  /** Default `gzip`, as in the seed; kafkajs supports `none` and `gzip` without extra codecs. */
+  readonly compressionType?: KafkaCompressionType;
+  /**
+   * Most messages per produce request (kafkajs batches per `send`, not by bytes and linger as the
+   * seed's client did): a larger `publish` is split. Default 1000.
+   */
+  readonly batchSize?: number;
+  /** Where a new consumer group starts. Default `earliest`. */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** Default 30000. */
+  readonly sessionTimeoutMs?: number;
+  /** Default 3000 (kafkajs' default; the seed's 10000 makes rebalances slow). */
+  readonly heartbeatIntervalMs?: number;
+  /** How long members get to rejoin during a rebalance (the seed's `max_poll_interval_ms`). Default 60000. */
+  readonly rebalanceTimeoutMs?: number;
+  /** Longest a fetch waits for new messages; also bounds how long stopping takes. Default 1000. */
+  readonly maxWaitTimeMs?: number;
+  /** Partitions processed at once by this member; order within a partition is always kept. Default 1. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Retries of a failing message before it goes to the DLQ. Default 3. */
+  readonly maxRetries?: number;
+  /** Back-off before the first retry. Default 1000. */
+  readonly retryBaseDelayMs?: number;
+  /** Default 60000. */
+  readonly retryMaxDelayMs?: number;
+  /** Random spread of each delay, 0..1. Default 0.1. */
+  readonly retryJitter?: number;
+  /** Overrides the four retry fields above. */
+  readonly retryPolicy?: RetryPolicy;
+  /** Send messages that cannot be handled to `${topic}${dlqTopicSuffix}`. Default true. */
+  readonly enableDlq?: boolean;
+  /** Default `.dlq`. */
+  readonly dlqTopicSuffix?: string;
+  /**
+   * Create the topic (and the DLQ topic) when missing, before the first publish or consume, instead
+   * of relying on the broker's auto-creation (often off in production). Default true.
+   */
+  readonly ensureTopics?: boolean;
+  /** Partitions of topics the bus creates. Default: the broker's `num.partitions`. */
+  readonly numPartitions?: number;
+  /** Replicas of topics the bus creates. Default: the broker's `default.replication.factor`. */
+  readonly replicationFactor?: number;
+  /** Default `PLAINTEXT`. */
+  readonly securityProtocol?: KafkaSecurityProtocol;
+  readonly saslMechanism?: KafkaSaslMechanism;
+  readonly saslUsername?: string;
+  readonly saslPassword?: string;
+  /** PEM file paths, read when the bus is created. */
+  readonly sslCaFile?: string;
+  readonly sslCertFile?: string;
+  readonly sslKeyFile?: string;
+  /** Default true. */
+  readonly sslCheckHostname?: boolean;
+  /** How long `stopConsuming`/`close` wait for in-flight handlers. Default 30000. */
+  readonly shutdownTimeoutMs?: number;
+  /** Consumer span: child of the producer span plus a link (`parent`, default), or a new trace with a link (`link`). */
+  readonly propagation?: TracePropagationMode;
+  /** Where event types are looked up when decoding. Default: core's default registry. */
+  readonly registry?: EventRegistry;
+  /**
+   * A kafkajs client to create producer, consumer and admin from (the bus still closes those). For
+   * settings the options above do not cover, such as a custom socket factory or `retry`.
+   */
+  readonly kafka?: Kafka;
+  /**
+   * kafkajs retry settings: for the client the bus creates, and for its consumer (how long it
+   * retries a failing fetch before it restarts, which counts as a reconnection).
+   */
+  readonly clientRetry?: RetryOptions;
+  /** Default 10000. */
+  readonly connectionTimeoutMs?: number;
+  /** Default 30000. */
+  readonly requestTimeoutMs?: number;
+  /** How old a cached consumer-lag reading may be before a metrics collection refreshes it. Default 1000. */
+  readonly lagRefreshIntervalMs?: number;
+}
+
+/** The options with every default applied and checked. */
+export interface ResolvedKafkaOptions {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly dlqTopic: string;
+  readonly consumerGroup: string;
+  readonly clientId: string;
+  readonly acks: -1 | 0 | 1;
+  readonly compressionType: KafkaCompressionType;
+  readonly batchSize: number;
+  readonly fromBeginning: boolean;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly partitionsConsumedConcurrently: number;
+  readonly maxWaitTimeMs: number;
+  readonly retryPolicy: RetryPolicy;
+  readonly enableDlq: boolean;
+  readonly ensureTopics: boolean;
+  readonly numPartitions: number | undefined;
+  readonly replicationFactor: number | undefined;
+  readonly shutdownTimeoutMs: number;
+  readonly propagation: TracePropagationMode;
+  readonly lagRefreshIntervalMs: number;
+  readonly securityProtocol: KafkaSecurityProtocol;
+  readonly clientRetry: RetryOptions | undefined;
+}
+
+/** Kafka's legal topic characters; the length limit leaves room for the DLQ suffix. */
+const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < minimum)
+    throw new InvalidArgumentError(`${name} must be an integer >= ${minimum}, got ${resolved}`);
+  return resolved;
+}
+
+function brokersOf(servers: string | readonly string[] | undefined): string[] {
+  const list =
+    servers === undefined
+      ? ['localhost:9092']
+      : typeof servers === 'string'
+        ? servers.split(',')
+        : [...servers];
+  const brokers = list.map((broker) => broker.trim()).filter((broker) => broker !== '');
+  if (brokers.length === 0) throw new InvalidArgumentError('bootstrapServers must name at least one broker');
+  for (const broker of brokers) {
+    if (!/^[^\s:/@]+:\d{1,5}$/.test(broker))
+      throw new InvalidArgumentError(`bootstrapServers: "${broker}" is not host:port`);
+  }
+  return brokers;
+}
+
+const ACKS = { all: -1, '-1': -1, '0': 0, '1': 1 } as const;
+
+/** Applies defaults and rejects bad input with {@link InvalidArgumentError} before anything connects. */
+export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafkaOptions {
+  const topicPrefix = options.topicPrefix ?? 'events';
+  const topic = `${topicPrefix}.stream`;
+  const dlqTopic = `${topic}${options.dlqTopicSuffix ?? '.dlq'}`;
+  for (const [name, value] of [
+    ['topicPrefix', topic],
+    ['dlqTopicSuffix', dlqTopic],
+  ] as const) {
+    if (!TOPIC_PATTERN.test(value))
+      throw new InvalidArgumentError(
+        `${name} gives the invalid topic name "${value}" (letters, digits, ".", "_", "-")`,
+      );
+  }
+  const consumerGroup = options.consumerGroup ?? 'default';
+  if (consumerGroup.trim() === '') throw new InvalidArgumentError('consumerGroup must not be empty');
+  const acks = ACKS[String(options.acks ?? 'all') as keyof typeof ACKS];
+  if (acks === undefined)
+    throw new InvalidArgumentError(`acks must be "all", -1, 0 or 1, got ${String(options.acks)}`);
+  const compressionType = options.compressionType ?? 'gzip';
+  if (compressionType !== 'none' && compressionType !== 'gzip') {
+    throw new InvalidArgumentError(
+      `compressionType must be "none" or "gzip" (kafkajs needs extra codecs for others), got ${String(compressionType)}`,
+    );
+  }
+  const autoOffsetReset = options.autoOffsetReset ?? 'earliest';
+  if (autoOffsetReset !== 'earliest' && autoOffsetReset !== 'latest')
+    throw new InvalidArgumentError('autoOffsetReset must be "earliest" or "latest"');
+  const propagation = options.propagation ?? 'parent';
+  if (propagation !== 'parent' && propagation !== 'link')
+    throw new InvalidArgumentError('propagation must be "parent" or "link"');
+  const sessionTimeoutMs = positiveInteger('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
+  const heartbeatIntervalMs = positiveInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000);
+  if (heartbeatIntervalMs >= sessionTimeoutMs)
+    throw new InvalidArgumentError('heartbeatIntervalMs must be lower than sessionTimeoutMs');
+  validateSecurity(options);
+  return {
+    brokers: brokersOf(options.bootstrapServers),
+    topic,
+    dlqTopic,
+    consumerGroup,
+    clientId: options.consumerName ?? `${hostname()}-${randomUUID().replaceAll('-', '').slice(0, 8)}`,
+    acks,
+    compressionType,
+    batchSize: positiveInteger('batchSize', options.batchSize, 1_000),
+    fromBeginning: autoOffsetReset === 'earliest',
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    rebalanceTimeoutMs: positiveInteger('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
+    partitionsConsumedConcurrently: positiveInteger(
+      'partitionsConsumedConcurrently',
+      options.partitionsConsumedConcurrently,
+      1,
+    ),
+    maxWaitTimeMs: positiveInteger('maxWaitTimeMs', options.maxWaitTimeMs, 1_000, 0),
+    retryPolicy:
+      options.retryPolicy ??
+      exponentialBackoff({
+        maxRetries: options.maxRetries ?? 3,
+        initialDelayMs: options.retryBaseDelayMs ?? 1_000,
+        maxDelayMs: options.retryMaxDelayMs ?? 60_000,
+        jitter: options.retryJitter ?? 0.1,
+      }),
+    enableDlq: options.enableDlq ?? true,
+    ensureTopics: options.ensureTopics ?? true,
+    numPartitions:
+      options.numPartitions === undefined
+        ? undefined
+        : positiveInteger('numPartitions', options.numPartitions, 1),
+    replicationFactor:
+      options.replicationFactor === undefined
+        ? undefined
+        : positiveInteger('replicationFactor', options.replicationFactor, 1),
+    shutdownTimeoutMs: positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 30_000, 0),
+    propagation,
+    lagRefreshIntervalMs: positiveInteger('lagRefreshIntervalMs', options.lagRefreshIntervalMs, 1_000, 0),
+    securityProtocol: options.securityProtocol ?? 'PLAINTEXT',
+    clientRetry: options.clientRetry,
+  };
+}
+
+function validateSecurity(options: KafkaEventBusOptions): void {
+  const protocol = options.securityProtocol ?? 'PLAINTEXT';
+  if (!['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'].includes(protocol)) {
+    throw new InvalidArgumentError(
+      `securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, got ${String(protocol)}`,
+    );
+  }
+  if (protocol.startsWith('SASL')) {
+    if (options.saslMechanism === undefined)
+      throw new InvalidArgumentError(`securityProtocol ${protocol} needs saslMechanism`);
+    if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(options.saslMechanism)) {
+      throw new InvalidArgumentError(
+        `saslMechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, got ${String(options.saslMechanism)}`,
+      );
+    }
+    if (!options.saslUsername || !options.saslPassword)
+      throw new InvalidArgumentError(`securityProtocol ${protocol} needs saslUsername and saslPassword`);
+  }
+  if ((options.sslCertFile === undefined) !== (options.sslKeyFile === undefined)) {
+    throw new InvalidArgumentError('sslCertFile and sslKeyFile go together (mutual TLS needs both)');
+  }
+}
+
+function readPem(name: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidArgumentError(`${name}: cannot read ${path}`, { cause: error });
+  }
+}
+
+/** The kafkajs client settings for these options (TLS files are read here). */
+export function kafkaClientConfig(
+  options: KafkaEventBusOptions,
+  resolved: ResolvedKafkaOptions,
+): Omit<KafkaConfig, 'logCreator' | 'logLevel'> {
+  const protocol = resolved.securityProtocol;
+  const useTls = protocol === 'SSL' || protocol === 'SASL_SSL';
+  const ca = readPem('sslCaFile', options.sslCaFile);
+  const cert = readPem('sslCertFile', options.sslCertFile);
+  const key = readPem('sslKeyFile', options.sslKeyFile);
+  const ssl = useTls
+    ? {
+        ...(ca === undefined ? {} : { ca }),
+        ...(cert === undefined ? {} : { cert }),
+        ...(key === undefined ? {} : { key }),
+        ...(options.sslCheckHostname === false ? { checkServerIdentity: () => undefined } : {}),
+      }
+    : undefined;
+  const sasl: SASLOptions | undefined = protocol.startsWith('SASL')
+    ? ({
+        mechanism: (options.saslMechanism ?? 'PLAIN').toLowerCase() as
+          'plain' | 'scram-sha-256' | 'scram-sha-512',
+        username: options.saslUsername ?? '',
+        password: options.saslPassword ?? '',
+      } as SASLOptions)
+    : undefined;
+  return {
+    clientId: resolved.clientId,
+    brokers: [...resolved.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    ...(options.clientRetry === undefined ? {} : { retry: options.clientRetry }),
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(sasl === undefined ? {} : { sasl }),
+  };
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Admin, EachMessagePayload, KafkaMessage } from 'kafkajs';
+import { ComponentTracer } from '@eventsource/core/observability';
+import {
+  defineEvent,
+  encodeEvent,
+  EventDispatcher,
+  EventRegistry,
+  exponentialBackoff,
+  getLogger,
+  type DomainEvent,
+} from '@eventsource/core';
+import { ConsumerLagTracker } from '../src/consumer-lag.ts';
+import type { DeadLetter } from '../src/dlq-message.ts';
+import { KafkaMessageProcessor } from '../src/kafka-message-processor.ts';
+import { KafkaEventBusMetrics } from '../src/kafka-metrics.ts';
+import { DlqReasons } from '../src/index.ts';
+
+const OrderCreated = defineEvent<{ total: number }, 'OrderCreated'>('OrderCreated', {
+  aggregateType: 'Order',
+});
+const Unregistered = defineEvent<{ total: number }, 'Unregistered'>('Unregistered', {
+  aggregateType: 'Order',
+});
+
+function setup(options: { maxRetries?: number; delayMs?: number } = {}) {
+  const registry = new EventRegistry();
+  registry.register(OrderCreated);
+  const dispatcher = new EventDispatcher({ scope: 'test', enableTracing: false });
+  const deadLetters: DeadLetter[] = [];
+  const stopping = new AbortController();
+  // The partition holds offsets 0..7; the message under test is offset 7.
+  const admin = {
+    fetchTopicOffsets: async () => [{ partition: 0, offset: '8', high: '8', low: '0' }],
+    fetchOffsets: async () => [],
+  } as unknown as Admin;
+  const lag = new ConsumerLagTracker({
+    topic: 't',
+    groupId: 'g',
+    fromBeginning: true,
+    maxAgeMs: 0,
+    admin: async () => admin,
+  });
+  lag.assign([0]);
+  const heartbeats: number[] = [];
+  const processor = new KafkaMessageProcessor({
+    topic: 't',
+    consumerGroup: 'g',
+    registry,
+    dispatcher,
+    tracer: new ComponentTracer('test', false),
+    propagation: 'parent',
+    retryPolicy: exponentialBackoff({
+      maxRetries: options.maxRetries ?? 2,
+      initialDelayMs: options.delayMs ?? 40,
+      jitter: 0,
+    }),
+    heartbeatIntervalMs: 15,
+    metrics: new KafkaEventBusMetrics(
+      { enableMetrics: false },
+      { topic: 't', consumerGroup: 'g', activeConnections: () => 0, lagReadings: async () => [] },
+    ),
+    lag,
+    logger: getLogger('test'),
+    deadLetter: async (deadLetter) => void deadLetters.push(deadLetter),
+    stopping: () => stopping.signal,
+  });
+  const payload = (message: Partial<KafkaMessage>): EachMessagePayload => ({
+    topic: 't',
+    partition: 0,
+    message: {
+      key: Buffer.from('o-1'),
+      value: null,
+      timestamp: '0',
+      attributes: 0,
+      offset: '7',
+      headers: {},
+      ...message,
+    } as KafkaMessage,
+    heartbeat: async () => void heartbeats.push(performance.now()),
+    pause: () => () => undefined,
+  });
+  const messageOf = (event: DomainEvent) => ({
+    value: Buffer.from(encodeEvent(event)),
+    headers: { event_type: Buffer.from(event.eventType) },
+  });
+  return { dispatcher, deadLetters, stopping, lag, processor, payload, messageOf, heartbeats };
+}
+
+const order = () => OrderCreated.create({ total: 5 }, { aggregateId: 'o-1' });
+
+describe('KafkaMessageProcessor', () => {
+  it('decodes and dispatches a message to its handlers', async () => {
+    const { dispatcher, processor, payload, messageOf, deadLetters, lag } = setup();
+    const received: DomainEvent[] = [];
+    dispatcher.subscribe(OrderCreated, (event) => void received.push(event));
+    const event = order();
+    expect(await lag.readings()).toEqual([{ partition: 0, lag: 8 }]);
+    await processor.process(payload(messageOf(event)));
+    expect(received).toEqual([event]);
+    expect(deadLetters).toEqual([]);
+    expect(await lag.readings()).toEqual([{ partition: 0, lag: 0 }]);
+  });
+
+  it('acknowledges a message of a type nobody here subscribed to without decoding it', async () => {
+    const { dispatcher, processor, payload, deadLetters } = setup();
+    dispatcher.subscribe(OrderCreated, () => undefined);
+    await processor.process(
+      payload({ value: Buffer.from('not json'), headers: { event_type: Buffer.from('SomethingElse') } }),
+    );
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('dead-letters a malformed message as a deserialization error', async () => {
+    const { dispatcher, processor, payload, deadLetters } = setup();
+    dispatcher.subscribe(OrderCreated, () => undefined);
+    await processor.process(
+      payload({ value: Buffer.from('{ not json'), headers: { event_type: Buffer.from('OrderCreated') } }),
+    );
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({
+      reason: DlqReasons.deserializationError,
+      retryCount: 0,
+      partition: 0,
+    });
+  });
+
+  it('dead-letters a message whose type is not registered', async () => {
+    const { dispatcher, processor, payload, messageOf, deadLetters } = setup();
+    dispatcher.subscribeAll(() => undefined);
+    await processor.process(payload(messageOf(Unregistered.create({ total: 1 }, { aggregateId: 'o-2' }))));
+    expect(deadLetters.map((deadLetter) => deadLetter.reason)).toEqual([DlqReasons.unknownEventType]);
+    expect((deadLetters[0]!.error as Error).name).toBe('EventTypeNotFoundError');
+  });
+
+  it('retries with back-off that really waits, heartbeating, then dead-letters', async () => {
+    const { dispatcher, processor, payload, messageOf, deadLetters, heartbeats } = setup({
+      maxRetries: 2,
+      delayMs: 40,
+    });
+    const attempts: number[] = [];
+    dispatcher.subscribe(OrderCreated, () => {
+      attempts.push(performance.now());
+      throw new Error('projection down');
+    });
+    await processor.process(payload(messageOf(order())));
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(38);
+    expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(78);
+    expect(heartbeats.length).toBeGreaterThanOrEqual(4);
+    expect(deadLetters).toHaveLength(1);
+    expect(deadLetters[0]).toMatchObject({ reason: DlqReasons.maxRetriesExceeded, retryCount: 2 });
+  });
+
+  it('stops retrying once a retry succeeds', async () => {
+    const { dispatcher, processor, payload, messageOf, deadLetters } = setup({ delayMs: 5 });
+    let calls = 0;
+    dispatcher.subscribe(OrderCreated, () => {
+      calls += 1;
+      if (calls === 1) throw new Error('flaky');
+    });
+    await processor.process(payload(messageOf(order())));
+    expect(calls).toBe(2);
+    expect(deadLetters).toEqual([]);
+  });
+
+  it('abandons a message in back-off when consumption stops, so it is redelivered rather than dead-lettered', async () => {
+    const { dispatcher, processor, payload, messageOf, deadLetters, stopping, lag } = setup({
+      delayMs: 10_000,
+    });
+    dispatcher.subscribe(OrderCreated, () => {
+      throw new Error('down');
+    });
+    const processing = processor.process(payload(messageOf(order())));
+    setTimeout(() => stopping.abort(), 30);
+    const started = performance.now();
+    await expect(processing).rejects.toThrow(/Consumption stopped/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(deadLetters).toEqual([]);
+    expect(await lag.readings()).toEqual([{ partition: 0, lag: 8 }]);
+  });
+});
