@@ -106,6 +106,10 @@ describe('events', () => {
     expect(revived.plain).toEqual({ $date: 1 });
     expect(reviveJson(JSON.parse(toJson(value)))).toEqual(value);
     expect(fromJson(toJson(new Date(5)))).toEqual(new Date(5));
+    let deep: unknown = { leaf: 1n };
+    for (let level = 0; level < 70; level += 1) deep = { level, child: deep };
+    expect(fromJson(toJson(deep))).toEqual(deep);
+    expect(toJson({ plain: [1, 'two', { three: true }] })).toBe('{"plain":[1,"two",{"three":true}]}');
     const circular: Record<string, unknown> = {};
     circular.self = circular;
     expect(() => toJson(circular)).toThrow(SerializationError);

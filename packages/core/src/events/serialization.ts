@@ -9,6 +9,8 @@ import { validateSync } from './validation.ts';
  */
 export function toJson(value: unknown): string {
   try {
+    // Most payloads hold no Date or bigint; they skip the replacer, which costs a call per key.
+    if (!needsTagging(value, 0)) return JSON.stringify(value);
     return JSON.stringify(value, function (this: Record<string, unknown>, key, encoded: unknown) {
       const raw = key === '' ? value : this[key];
       if (raw instanceof Date) return { $date: raw.toISOString() };
@@ -18,6 +20,18 @@ export function toJson(value: unknown): string {
   } catch (error) {
     throw new SerializationError('Value cannot be serialized to JSON', { cause: error });
   }
+}
+
+/** Whether `value` holds a Date or a bigint (deep structures are assumed to, and take the slow path). */
+function needsTagging(value: unknown, depth: number): boolean {
+  if (typeof value === 'bigint') return true;
+  if (value === null || typeof value !== 'object') return false;
+  if (value instanceof Date || depth > 64) return true;
+  if (Array.isArray(value)) return value.some((item) => needsTagging(item, depth + 1));
+  for (const key in value) {
+    if (needsTagging((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }
 
 export function fromJson(json: string): unknown {
@@ -144,20 +158,37 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
   });
 }
 
-/** One event as a JSON document, for message buses. */
+/**
+ * One event as one JSON document, for message buses: the envelope with `data` and `metadata`
+ * nested (dates and bigints tagged), so a consumer parses it once.
+ */
 export function encodeEvent(event: DomainEvent): string {
-  return toJson(serializeEvent(event));
+  return toJson({
+    eventId: event.eventId,
+    eventType: event.eventType,
+    eventVersion: event.eventVersion,
+    aggregateId: event.aggregateId,
+    aggregateType: event.aggregateType,
+    aggregateVersion: event.aggregateVersion,
+    occurredAt: event.occurredAt.toISOString(),
+    correlationId: event.correlationId,
+    causationId: event.causationId,
+    tenantId: event.tenantId ?? null,
+    actorId: event.actorId ?? null,
+    metadata: event.metadata,
+    data: event.data,
+  });
 }
 
-/** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types {@link EventTypeNotFoundError}. */
+/** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types `EventTypeNotFoundError`. */
 export function decodeEvent(json: string | Uint8Array, registry: EventRegistry): DomainEvent {
-  const text = typeof json === 'string' ? json : Buffer.from(json).toString('utf8');
+  const text = typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
   const record = fromJson(text);
-  if (!isSerializedEvent(record)) throw new SerializationError('Message is not a serialized event');
+  if (!isEncodedEvent(record)) throw new SerializationError('Message is not an encoded event');
   return deserializeEvent(record, registry);
 }
 
-function isSerializedEvent(value: unknown): value is SerializedEvent {
+function isEncodedEvent(value: unknown): value is StoredEventRecord {
   if (value === null || typeof value !== 'object') return false;
   const record = value as Record<string, unknown>;
   return (
@@ -168,7 +199,8 @@ function isSerializedEvent(value: unknown): value is SerializedEvent {
     typeof record.aggregateType === 'string' &&
     typeof record.aggregateVersion === 'number' &&
     typeof record.occurredAt === 'string' &&
-    typeof record.data === 'string' &&
-    typeof record.metadata === 'string'
+    'data' in record &&
+    typeof record.metadata === 'object' &&
+    record.metadata !== null
   );
 }

@@ -15,7 +15,8 @@ export type EventHandler<TEvent extends DomainEvent = DomainEvent> =
 export interface EventBus extends EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
   /** Subscribes `handler` to one event type. Returns a function that unsubscribes it. */
-  subscribe<TEvent extends DomainEvent>(eventType: string | EventDefinition<string, TEvent['data']>, handler: EventHandler<TEvent>): () => void;
+  subscribe<TType extends string, TData>(eventType: EventDefinition<TType, TData>, handler: EventHandler<DomainEvent<TType, TData>>): () => void;
+  subscribe(eventType: string, handler: EventHandler): () => void;
   /** Subscribes `handler` to every event. */
   subscribeAll(handler: EventHandler): () => void;
   unsubscribe(eventType: string | EventDefinition, handler: EventHandler): boolean;
