@@ -71,6 +71,8 @@ export type {
   StoredEvent,
 } from './ports/event-store.ts';
 export type { ClaimOptions, OutboxEntry, OutboxRepository, OutboxStatus } from './ports/outbox-repository.ts';
+export { DEFAULT_READ_ALL_PAGE_SIZE, readAllPages } from './ports/read-all-pages.ts';
+export type { ReadAllPageRequest } from './ports/read-all-pages.ts';
 export type { Snapshot, SnapshotStore } from './ports/snapshot-store.ts';
 export { DeclarativeProjection } from './projections/declarative-projection.ts';
 export type { ProjectionHandler } from './projections/declarative-projection.ts';

@@ -3,6 +3,7 @@ import type { Pool, QueryConfig } from 'pg';
 import {
   ClosedError,
   InvalidArgumentError,
+  LoggerNames,
   reviveJson,
   toJson,
   type Snapshot,
@@ -20,15 +21,19 @@ import {
   type Attributes,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
-import { connectionAttributes } from './connection-attributes.ts';
-import { preparedStatement, query, withClient } from './database-client.ts';
 import {
+  applyMigrations,
+  connectionAttributes,
+  preparedStatement,
   qualifiedName,
+  query,
+  withClient,
+} from '@eventsource/sql-postgres';
+import {
   resolveSnapshotNaming,
   type ResolvedSnapshotNaming,
   type SnapshotNamingOptions,
 } from './identifiers.ts';
-import { applyMigrations } from './migrator.ts';
 import { snapshotMigrations } from './snapshot-schema.ts';
 
 export interface PostgreSQLSnapshotStoreOptions extends SnapshotNamingOptions, TelemetryOptions {
@@ -111,6 +116,7 @@ export class PostgreSQLSnapshotStore implements SnapshotStore {
       migrationsTable: this.naming.tables.migrations,
       scope: `snapshot:${this.naming.tables.snapshots}`,
       migrations: snapshotMigrations(this.naming),
+      loggerName: LoggerNames.snapshotsPostgresql,
     });
   }
 

@@ -1,5 +1,5 @@
-import { qualifiedName, quoteIdentifier, type ResolvedSnapshotNaming } from './identifiers.ts';
-import type { Migration } from './migrator.ts';
+import { qualifiedName, quoteIdentifier, type Migration } from '@eventsource/sql-postgres';
+import type { ResolvedSnapshotNaming } from './identifiers.ts';
 
 /** The snapshot store's versioned migrations. */
 export function snapshotMigrations(naming: ResolvedSnapshotNaming): Migration[] {

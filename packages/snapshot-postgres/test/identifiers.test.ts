@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@eventsource/core';
 import pg from 'pg';
 import { PostgreSQLSnapshotStore } from '../src/index.ts';
-import { connectionAttributes } from '../src/connection-attributes.ts';
 
 const pool = new pg.Pool({ host: '127.0.0.1', port: 1 });
 
@@ -35,18 +34,5 @@ describe('PostgreSQLSnapshotStore names', () => {
 
   it('needs a pool', () => {
     expect(() => new PostgreSQLSnapshotStore({} as never)).toThrow(InvalidArgumentError);
-  });
-
-  it('describes the server without credentials', () => {
-    const attributes = connectionAttributes(
-      new pg.Pool({ connectionString: 'postgres://alice:s3cret@db:6000/app' }),
-    );
-    expect(attributes).toMatchObject({
-      'db.system.name': 'postgresql',
-      'db.namespace': 'app',
-      'server.address': 'db',
-      'server.port': 6000,
-    });
-    expect(JSON.stringify(attributes)).not.toMatch(/alice|s3cret/);
   });
 });

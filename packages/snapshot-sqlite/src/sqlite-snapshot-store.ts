@@ -21,10 +21,14 @@ import {
 } from '@eventsource/core/observability';
 import type { Span } from '@opentelemetry/api';
 import type BetterSqlite3 from 'better-sqlite3';
-import { translateSqliteError } from './errors.ts';
-import { migrate } from './migrator.ts';
+import {
+  migrate,
+  SQLiteConnection,
+  translateSqliteError,
+  type SQLiteConnectionOptions,
+  type SQLiteDatabase,
+} from '@eventsource/sql-sqlite';
 import { SNAPSHOT_MIGRATIONS, SNAPSHOT_SCHEMA_COMPONENT } from './snapshot-schema.ts';
-import { SQLiteConnection, type SQLiteConnectionOptions, type SQLiteDatabase } from './sqlite-connection.ts';
 
 export type SQLiteSnapshotStoreOptions = SQLiteConnectionOptions & TelemetryOptions;
 

@@ -7,5 +7,5 @@ export type { PostgreSQLDLQRepositoryOptions } from './postgresql-dlq-repository
 export { PostgreSQLOutboxRepository } from './postgresql-outbox-repository.ts';
 export type { PostgreSQLOutboxRepositoryOptions } from './postgresql-outbox-repository.ts';
 export type { PostgreSQLRepositoryOptions } from './repository-context.ts';
-export { validateIdentifier } from './identifiers.ts';
+export { validateIdentifier } from '@eventsource/sql-postgres';
 export type { TableNames, TableNamingOptions } from './identifiers.ts';

@@ -1,7 +1,7 @@
 import type { Checkpoint, CheckpointRepository, CheckpointUpdate } from '@eventsource/core';
 import { InvalidArgumentError } from '@eventsource/core';
 import { ATTR_POSITION, ATTR_SUBSCRIPTION_NAME, SpanNames } from '@eventsource/core/observability';
-import { query } from './database-client.ts';
+import { query } from '@eventsource/sql-postgres';
 import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
 import { objectNames } from './store-schema.ts';
 

@@ -21,7 +21,7 @@ import {
   ATTR_SUBSCRIPTION_NAME,
   SpanNames,
 } from '@eventsource/core/observability';
-import { query } from './database-client.ts';
+import { query } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, envelopeColumns, eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
 import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
 import { objectNames } from './store-schema.ts';

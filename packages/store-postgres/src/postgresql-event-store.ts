@@ -6,6 +6,8 @@ import {
   ConcurrencyError,
   defaultRegistry,
   InvalidArgumentError,
+  LoggerNames,
+  readAllPages,
   streamIdOf,
   validateEvent,
   type AppendResult,
@@ -18,6 +20,7 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
+  type ReadAllPageRequest,
   type StoredEvent,
 } from '@eventsource/core';
 import {
@@ -27,14 +30,17 @@ import {
   type MetricsOptions,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
+import {
+  applyMigrations,
+  connectionAttributes,
+  query,
+  violatedConstraint,
+  withClient,
+} from '@eventsource/sql-postgres';
 import { AppendNotifier, notificationChannel } from './append-notifier.ts';
-import { connectionAttributes } from './connection-attributes.ts';
-import { query, withClient } from './database-client.ts';
-import { violatedConstraint } from './errors.ts';
 import { eventOf, type EnvelopeRow } from './event-rows.ts';
-import { appendArguments, readAllArguments } from './store-arguments.ts';
+import { appendArguments } from './store-arguments.ts';
 import { resolveNaming, type ResolvedNaming, type TableNamingOptions } from './identifiers.ts';
-import { applyMigrations } from './migrator.ts';
 import { storeMigrations, storeMigrationScope } from './store-schema.ts';
 import { storeStatements, type StoreStatements } from './store-statements.ts';
 
@@ -127,6 +133,7 @@ export class PostgreSQLEventStore implements EventStore {
       migrationsTable: this.naming.tables.migrations,
       scope: storeMigrationScope(this.naming),
       migrations: storeMigrations(this.naming),
+      loggerName: LoggerNames.storesPostgresql,
     });
   }
 
@@ -219,21 +226,10 @@ export class PostgreSQLEventStore implements EventStore {
     });
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    const { pageSize, limit: total, fromPosition, eventTypes, aggregateTypes } = readAllArguments(options);
-    let remaining = total;
-    let position = fromPosition;
-    while (remaining > 0) {
-      const limit = Math.min(pageSize, remaining);
-      const from = position;
-      const page = await this.#telemetry.readAllPage(from, limit, () =>
-        this.#readPage(from, limit, eventTypes, aggregateTypes),
-      );
-      for (const stored of page) yield stored;
-      if (page.length < limit) return;
-      remaining -= page.length;
-      position = page.at(-1)!.globalPosition;
-    }
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return readAllPages(options, (request) =>
+      this.#telemetry.readAllPage(request.fromPosition, request.limit, () => this.#readPage(request)),
+    );
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
@@ -320,16 +316,16 @@ export class PostgreSQLEventStore implements EventStore {
     return { nextVersion: row.stream_version, lastPosition: Number(row.last_position), written: row.written };
   }
 
-  async #readPage(
-    from: number,
-    limit: number,
-    eventTypes: string[] | null,
-    aggregateTypes: string[] | null,
-  ): Promise<StoredEvent[]> {
+  async #readPage({
+    fromPosition,
+    limit,
+    eventTypes,
+    aggregateTypes,
+  }: ReadAllPageRequest): Promise<StoredEvent[]> {
     this.#assertOpen();
     const rows = await withClient(this.#pool, 'read_all', async (client) => {
       const result = await client.query<PositionedRow>(
-        this.#statements.readAll([from, limit, eventTypes, aggregateTypes]),
+        this.#statements.readAll([fromPosition, limit, eventTypes ?? null, aggregateTypes ?? null]),
       );
       return result.rows;
     });

@@ -10,7 +10,7 @@ import {
   type OutboxStatus,
 } from '@eventsource/core';
 import { ATTR_BATCH_SIZE, ATTR_EVENT_COUNT, SpanNames } from '@eventsource/core/observability';
-import { query } from './database-client.ts';
+import { query } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, envelopeColumns, eventOf, type EnvelopeRow } from './event-rows.ts';
 import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
 import { objectNames } from './store-schema.ts';

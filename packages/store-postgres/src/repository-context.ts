@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ClosedError, InvalidArgumentError } from '@eventsource/core';
+import { ClosedError, InvalidArgumentError, LoggerNames } from '@eventsource/core';
 import {
   ATTR_DB_OPERATION,
   ComponentTracer,
@@ -9,14 +9,13 @@ import {
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type { Span } from '@opentelemetry/api';
-import { connectionAttributes } from './connection-attributes.ts';
+import { applyMigrations, connectionAttributes } from '@eventsource/sql-postgres';
 import {
   resolveNaming,
   type ResolvedNaming,
   type TableNames,
   type TableNamingOptions,
 } from './identifiers.ts';
-import { applyMigrations } from './migrator.ts';
 import { storeMigrations, storeMigrationScope } from './store-schema.ts';
 
 export interface PostgreSQLRepositoryOptions extends TableNamingOptions, TelemetryOptions {
@@ -83,6 +82,7 @@ export class RepositoryContext {
       migrationsTable: this.naming.tables.migrations,
       scope: storeMigrationScope(this.naming),
       migrations: storeMigrations(this.naming),
+      loggerName: LoggerNames.storesPostgresql,
     });
   }
 

@@ -1,9 +1,4 @@
-import {
-  InvalidArgumentError,
-  type DomainEvent,
-  type ExpectedVersion,
-  type ReadAllOptions,
-} from '@eventsource/core';
+import { InvalidArgumentError, type DomainEvent, type ExpectedVersion } from '@eventsource/core';
 import { envelopeColumns } from './event-rows.ts';
 
 /** Throws `InvalidArgumentError` for anything that is not a valid expected version. */
@@ -51,36 +46,4 @@ export function appendArguments(
     channel,
     skipStored,
   ];
-}
-
-export interface ReadAllArguments {
-  readonly pageSize: number;
-  /** Events still to return (`Infinity`: all). */
-  readonly limit: number;
-  readonly fromPosition: number;
-  readonly eventTypes: string[] | null;
-  readonly aggregateTypes: string[] | null;
-}
-
-/** `readAll` options with defaults, checked before any I/O. */
-export function readAllArguments(options: ReadAllOptions): ReadAllArguments {
-  const pageSize = options.pageSize ?? 500;
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-  }
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) {
-    throw new InvalidArgumentError(`limit must be a non-negative integer, got ${limit}`);
-  }
-  const fromPosition = options.fromPosition ?? 0;
-  if (!Number.isSafeInteger(fromPosition)) {
-    throw new InvalidArgumentError(`fromPosition must be an integer, got ${fromPosition}`);
-  }
-  return {
-    pageSize,
-    limit,
-    fromPosition,
-    eventTypes: options.eventTypes === undefined ? null : [...options.eventTypes],
-    aggregateTypes: options.aggregateTypes === undefined ? null : [...options.aggregateTypes],
-  };
 }

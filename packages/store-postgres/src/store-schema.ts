@@ -1,5 +1,5 @@
-import { qualifiedName, quoteIdentifier, type ResolvedNaming } from './identifiers.ts';
-import type { Migration } from './migrator.ts';
+import { qualifiedName, quoteIdentifier, type Migration } from '@eventsource/sql-postgres';
+import type { ResolvedNaming } from './identifiers.ts';
 
 /** Names of the objects the store creates beside its tables. */
 export function objectNames(naming: ResolvedNaming) {

@@ -1,5 +1,5 @@
 import type { QueryConfig } from 'pg';
-import { preparedStatement } from './database-client.ts';
+import { preparedStatement } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, epochMilliseconds } from './event-rows.ts';
 import type { ResolvedNaming } from './identifiers.ts';
 import { objectNames } from './store-schema.ts';

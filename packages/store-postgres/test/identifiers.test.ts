@@ -8,7 +8,6 @@ import {
   PostgreSQLOutboxRepository,
   validateIdentifier,
 } from '../src/index.ts';
-import { connectionAttributes } from '../src/connection-attributes.ts';
 
 // A pool that is never connected: construction must refuse bad names before any I/O.
 const pool = new pg.Pool({ host: '127.0.0.1', port: 1 });
@@ -90,34 +89,5 @@ describe('identifier validation', () => {
   it('needs a pool', () => {
     expect(() => new PostgreSQLEventStore({} as never)).toThrow(InvalidArgumentError);
     expect(() => new PostgreSQLOutboxRepository({ pool: undefined as never })).toThrow(InvalidArgumentError);
-  });
-});
-
-describe('connection attributes', () => {
-  it('names the server and database but never the user or password', () => {
-    const withUrl = new pg.Pool({ connectionString: 'postgres://alice:s3cret@db.internal:6543/orders' });
-    const attributes = connectionAttributes(withUrl);
-    expect(attributes).toEqual({
-      'db.system': 'postgresql',
-      'db.system.name': 'postgresql',
-      'db.name': 'orders',
-      'db.namespace': 'orders',
-      'server.address': 'db.internal',
-      'server.port': 6543,
-    });
-    expect(JSON.stringify(attributes)).not.toMatch(/alice|s3cret/);
-    const withFields = new pg.Pool({
-      host: 'pg.local',
-      port: 5433,
-      database: 'ledger',
-      user: 'bob',
-      password: 'hunter2',
-    });
-    expect(connectionAttributes(withFields)).toMatchObject({
-      'server.address': 'pg.local',
-      'server.port': 5433,
-      'db.namespace': 'ledger',
-    });
-    expect(JSON.stringify(connectionAttributes(withFields))).not.toMatch(/hunter2/);
   });
 });

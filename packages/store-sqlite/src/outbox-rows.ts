@@ -20,10 +20,19 @@ export function outboxParameters(record: SerializedEvent, now: number): unknown[
     record.eventType,
     record.aggregateId,
     record.aggregateType,
-    toJson(record),
+    encodedEventOf(record),
     now,
     now,
   ];
+}
+
+/**
+ * The `encodeEvent` document of a serialized event: the envelope with `metadata` and `data` nested.
+ * Both already hold core's tagged JSON, so they are embedded as they are instead of encoded twice.
+ */
+function encodedEventOf(record: SerializedEvent): string {
+  const { metadata, data, ...envelope } = record;
+  return `${toJson(envelope).slice(0, -1)},"metadata":${metadata},"data":${data}}`;
 }
 
 export interface OutboxRow {

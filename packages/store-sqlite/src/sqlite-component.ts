@@ -8,10 +8,14 @@ import {
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
-import { translateSqliteError } from './errors.ts';
-import { migrate } from './migrator.ts';
+import {
+  migrate,
+  SQLiteConnection,
+  translateSqliteError,
+  type SQLiteConnectionOptions,
+  type SQLiteDatabase,
+} from '@eventsource/sql-sqlite';
 import { STORE_MIGRATIONS, STORE_SCHEMA_COMPONENT } from './store-schema.ts';
-import { SQLiteConnection, type SQLiteConnectionOptions, type SQLiteDatabase } from './sqlite-connection.ts';
 
 /** Options of the checkpoint, DLQ and outbox repositories. */
 export interface SQLiteComponentOptions extends SQLiteConnectionOptions, TelemetryOptions {

@@ -4,8 +4,8 @@ import {
   defaultRegistry,
   deserializeEvent,
   getLogger,
-  InvalidArgumentError,
   LoggerNames,
+  readAllPages,
   serializeEvent,
   streamIdOf,
   type AppendResult,
@@ -18,6 +18,7 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
+  type ReadAllPageRequest,
   type SerializedEvent,
   type StoredEvent,
 } from '@eventsource/core';
@@ -29,7 +30,14 @@ import {
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
-import { isVersionConflict, translateSqliteError, versionConflictError } from './errors.ts';
+import {
+  migrate,
+  SQLiteConnection,
+  translateSqliteError,
+  type SQLiteConnectionOptions,
+  type SQLiteDatabase,
+} from '@eventsource/sql-sqlite';
+import { isVersionConflict, versionConflictError } from './errors.ts';
 import {
   assertValidPayload,
   EVENT_COLUMNS,
@@ -39,10 +47,8 @@ import {
   recordOf,
   type EventRow,
 } from './event-rows.ts';
-import { migrate } from './migrator.ts';
 import { INSERT_OUTBOX, outboxParameters } from './outbox-rows.ts';
 import { STORE_MIGRATIONS, STORE_SCHEMA_COMPONENT } from './store-schema.ts';
-import { SQLiteConnection, type SQLiteConnectionOptions, type SQLiteDatabase } from './sqlite-connection.ts';
 
 export interface SQLiteEventStoreOptions extends SQLiteConnectionOptions, TelemetryOptions, MetricsOptions {
   /** Where event types are looked up on append and read (default: the default registry). */
@@ -59,8 +65,6 @@ interface AppendInput {
   readonly events: readonly DomainEvent[];
   readonly expectedVersion: ExpectedVersion;
 }
-
-const DEFAULT_PAGE_SIZE = 500;
 
 /**
  * An event store in a SQLite database (better-sqlite3). The store creates and migrates its schema
@@ -183,24 +187,10 @@ export class SQLiteEventStore implements EventStore {
     });
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1)
-      throw new InvalidArgumentError(`pageSize must be a positive integer, got ${pageSize}`);
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    if (remaining !== Number.POSITIVE_INFINITY && (!Number.isInteger(remaining) || remaining < 0)) {
-      throw new InvalidArgumentError(`limit must be a non-negative integer, got ${remaining}`);
-    }
-    let position = options.fromPosition ?? 0;
-    while (remaining > 0) {
-      const limit = Math.min(pageSize, remaining);
-      const from = position;
-      const page = await this.#telemetry.readAllPage(from, limit, () => this.#readPage(from, limit, options));
-      for (const stored of page) yield stored;
-      if (page.length < limit) return;
-      remaining -= page.length;
-      position = page[page.length - 1]!.globalPosition;
-    }
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return readAllPages(options, (request) =>
+      this.#telemetry.readAllPage(request.fromPosition, request.limit, () => this.#readPage(request)),
+    );
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
@@ -265,16 +255,13 @@ export class SQLiteEventStore implements EventStore {
     return { nextVersion: currentVersion + fresh.length, lastPosition, written: fresh.length };
   }
 
-  #readPage(fromPosition: number, limit: number, options: ReadAllOptions): StoredEvent[] {
+  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): StoredEvent[] {
     this.#connection.assertOpen();
     const parameters: unknown[] = [fromPosition];
-    if (options.eventTypes !== undefined) parameters.push(JSON.stringify(options.eventTypes));
-    if (options.aggregateTypes !== undefined) parameters.push(JSON.stringify(options.aggregateTypes));
+    if (eventTypes !== undefined) parameters.push(JSON.stringify(eventTypes));
+    if (aggregateTypes !== undefined) parameters.push(JSON.stringify(aggregateTypes));
     parameters.push(limit);
-    const statement = this.#pageStatement(
-      options.eventTypes !== undefined,
-      options.aggregateTypes !== undefined,
-    );
+    const statement = this.#pageStatement(eventTypes !== undefined, aggregateTypes !== undefined);
     const rows = this.#read(() => statement.all(...parameters), 'read of all events');
     return rows.map((row) => ({
       event: deserializeEvent(recordOf(row), this.#registry),

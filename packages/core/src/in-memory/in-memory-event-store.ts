@@ -7,6 +7,7 @@ import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventStoreTelemetry } from '../observability/event-store-telemetry.ts';
 import type { MetricsOptions } from '../observability/metrics.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
+import { readAllPages, type ReadAllPageRequest } from '../ports/read-all-pages.ts';
 import {
   assertAppendArguments,
   assertExpectedVersion,
@@ -97,18 +98,10 @@ export class InMemoryEventStore implements EventStore {
     });
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
-    const pageSize = options.pageSize ?? 500;
-    let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-    let position = options.fromPosition ?? 0;
-    while (remaining > 0) {
-      const limit = Math.min(pageSize, remaining);
-      const page = await this.#telemetry.readAllPage(position, limit, () => this.#readPage(position, limit, options));
-      for (const stored of page) yield stored;
-      if (page.length < limit) return;
-      remaining -= page.length;
-      position = page.at(-1)!.globalPosition;
-    }
+  readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return readAllPages(options, (request) =>
+      this.#telemetry.readAllPage(request.fromPosition, request.limit, () => this.#readPage(request)),
+    );
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
@@ -152,13 +145,13 @@ export class InMemoryEventStore implements EventStore {
     await this.close();
   }
 
-  #readPage(fromPosition: number, limit: number, options: ReadAllOptions): StoredEvent[] {
+  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): StoredEvent[] {
     this.#assertOpen();
     const page: StoredEvent[] = [];
     for (let index = Math.max(0, fromPosition); index < this.#rows.length && page.length < limit; index += 1) {
       const row = this.#rows[index]!;
-      if (options.eventTypes && !options.eventTypes.includes(row.record.eventType)) continue;
-      if (options.aggregateTypes && !options.aggregateTypes.includes(row.record.aggregateType)) continue;
+      if (eventTypes && !eventTypes.includes(row.record.eventType)) continue;
+      if (aggregateTypes && !aggregateTypes.includes(row.record.aggregateType)) continue;
       page.push({
         event: deserializeEvent(row.record, this.#registry),
         streamId: row.streamId,

@@ -1,0 +1,481 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { AggregateRepository, type EventRegistry } from '@eventsource/core';
+import { serviceAddresses } from '@eventsource/services';
+import { PostgreSQLSnapshotStore } from '@eventsource/snapshot-postgres';
+import { PostgreSQLEventStore } from '@eventsource/store-postgres';
+import {
+  AGGREGATE_TYPE,
+  BenchAggregate,
+  benchRegistry,
+  DidSomething,
+  evolveCounter,
+  payload,
+  streamEvents,
+  type CounterState,
+  type DidSomethingData,
+} from '../domain.ts';
+import type { RunContext } from '../measure.ts';
+import type { WorkloadResult } from '../results.ts';
+import { failedWorkload, runStoreWorkload, type StoreWorkload } from '../store-workload.ts';
+import { pick, selected, type Suite, type SuiteContext } from '../suite-context.ts';
+import type { TracingMode } from '../tracing.ts';
+import { catchUpPages } from './sqlite.ts';
+import { compareStatements, mirroredStatements, type PostgresNames } from './postgres-statements.ts';
+
+const LOAD_EVENTS = 1000;
+const SNAPSHOT_VERSION = 990;
+const LOAD_STREAMS = 4;
+const PAGE_SIZE = 1000;
+const BATCH_SIZE = 100;
+const POOL_SIZE = 16;
+
+const WORKLOAD_IDS = [
+  'postgres.append',
+  'postgres.append.concurrent',
+  'postgres.batch',
+  'postgres.load',
+  'postgres.load.snapshot',
+  'postgres.catchup',
+] as const;
+
+export const postgresSuite: Suite = {
+  name: 'PostgreSQL (pg)',
+  workloadIds: WORKLOAD_IDS,
+  run: runPostgresSuite,
+};
+
+interface AppendRow {
+  readonly outcome: string;
+  readonly written: number;
+}
+
+interface EventRow {
+  readonly data: DidSomethingData;
+  readonly aggregate_version: number;
+}
+
+interface PageRow extends EventRow {
+  readonly global_position: string;
+}
+
+interface SnapshotRow {
+  readonly version: number;
+  readonly state: CounterState;
+}
+
+async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]> {
+  const schema = `bench_${context.runId}`;
+  const url = serviceAddresses().postgresUrl;
+  // One pool for the library and the raw side: the same connections, equally warm.
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  pool.on('error', () => undefined);
+  const registry = benchRegistry();
+  const names: PostgresNames = { schema, events: 'events', snapshots: 'snapshots' };
+  let opened: Awaited<ReturnType<typeof openStores>>;
+  try {
+    opened = await openStores(pool, schema, registry, context);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const message = `PostgreSQL at ${redacted(url)} is not usable (run \`pnpm services:up\`): ${error instanceof Error ? error.message : String(error)}`;
+    return WORKLOAD_IDS.filter((id) => selected(context, id)).map((id) =>
+      failedWorkload(
+        {
+          id,
+          title: id,
+          system: 'postgresql',
+          operation: '',
+          unit: '',
+          unitsPerOperation: 1,
+          concurrency: 1,
+          counts: { operations: 0, warmupOperations: 0, rounds: 0 },
+        },
+        new Error(message),
+        0,
+      ),
+    );
+  }
+  const { stores, snapshotStores } = opened;
+  const storeFor = (mode: TracingMode) => (mode === 'off' ? stores.off : stores.on);
+  const repository = (mode: TracingMode, withSnapshots: boolean) =>
+    new AggregateRepository({
+      eventStore: storeFor(mode),
+      aggregateFactory: BenchAggregate,
+      enableTracing: mode !== 'off',
+      ...(withSnapshots ? { snapshotStore: mode === 'off' ? snapshotStores.off : snapshotStores.on } : {}),
+    });
+  const repositories = {
+    plain: { off: repository('off', false), api: repository('api', false), sdk: repository('sdk', false) },
+    snapshot: { off: repository('off', true), api: repository('api', true), sdk: repository('sdk', true) },
+  };
+
+  const statements = mirroredStatements(names);
+  const channel = stores.on.capabilities.appendNotifications ? statements.channel : null;
+  const loadStreams = Array.from({ length: LOAD_STREAMS }, (_, index) => `${context.runId}-load-${index}`);
+  let loadSeeding: Promise<void> | undefined;
+  const seedLoad = (): Promise<void> =>
+    (loadSeeding ??= seedLoadStreams(stores.off, snapshotStores.off, loadStreams));
+
+  // Which of the library's statements the raw side mirrors word for word, checked against what the
+  // library actually sent (a probe pool records it), so drift in the adapter shows up in the results.
+  const sqlNotes = await compareStatements(url, names, registry, statements);
+
+  /** The store's append, called as a hand-written client would: the same function, the same arguments. */
+  const rawAppend = async (aggregateId: string, datas: readonly DidSomethingData[]): Promise<void> => {
+    const occurredAt = new Date().toISOString();
+    const count = datas.length;
+    const nulls = new Array<null>(count).fill(null);
+    const result = await pool.query<AppendRow>({
+      name: 'bench_raw_append',
+      text: statements.append,
+      values: [
+        aggregateId,
+        AGGREGATE_TYPE,
+        'no_stream',
+        datas.map(() => randomUUID()),
+        new Array<string>(count).fill(DidSomething.eventType),
+        new Array<number>(count).fill(1),
+        new Array<string>(count).fill(occurredAt),
+        datas.map(() => randomUUID()),
+        nulls,
+        nulls,
+        nulls,
+        new Array<string>(count).fill('{}'),
+        datas.map((data) => JSON.stringify(data)),
+        false,
+        channel,
+        // p_skip_stored: like the store's first attempt, assume every event is new.
+        false,
+      ],
+    });
+    if (result.rows[0]?.outcome !== 'written')
+      throw new Error(`raw append: ${result.rows[0]?.outcome ?? 'no row'}`);
+  };
+  /** The informational baseline: a plain INSERT of the same rows, as one would write by hand. */
+  const handWrittenInsert = async (
+    aggregateId: string,
+    datas: readonly DidSomethingData[],
+  ): Promise<void> => {
+    const occurredAt = new Date().toISOString();
+    const count = datas.length;
+    await pool.query({
+      name: 'bench_hand_written_insert',
+      text: statements.handWrittenInsert,
+      values: [
+        aggregateId,
+        AGGREGATE_TYPE,
+        datas.map(() => randomUUID()),
+        new Array<string>(count).fill(DidSomething.eventType),
+        new Array<string>(count).fill(occurredAt),
+        datas.map(() => randomUUID()),
+        datas.map((data) => JSON.stringify(data)),
+      ],
+    });
+  };
+  const handWritten = (batch: boolean) => [
+    {
+      name: 'raw.insert',
+      prepare: (run: RunContext) => {
+        const shared = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
+        return (index: number) =>
+          handWrittenInsert(`${run.prefix}-${index}`, batch ? shared : [payload(index)]);
+      },
+    },
+  ];
+  const handWrittenNote =
+    'raw.insert (informational, not gated): the append one writes by hand on the same table, one INSERT ... SELECT FROM unnest(...) with positions from the same sequence and the unique constraint as the only check: no gap-safe ordering, no idempotent retry, no NOTIFY. library/raw.insert shows what the append function costs on top.';
+  const rawFold = (state: CounterState, rows: readonly EventRow[]): CounterState => {
+    let folded = state;
+    for (const row of rows) folded = evolveCounter(folded, row.data);
+    return folded;
+  };
+  const expectCount = (state: CounterState, expected: number): void => {
+    if (state.count !== expected) throw new Error(`loaded ${state.count} events, expected ${expected}`);
+  };
+  const libraryAppend = (mode: TracingMode, prefix: string) => {
+    const store = storeFor(mode);
+    return (index: number) => {
+      const aggregateId = `${prefix}-${index}`;
+      return store.appendEvents(
+        aggregateId,
+        AGGREGATE_TYPE,
+        [DidSomething.create(payload(index), { aggregateId })],
+        'no_stream',
+      );
+    };
+  };
+
+  const base = { system: 'postgresql', notes: sqlNotes };
+  const workloads: StoreWorkload[] = [
+    {
+      ...base,
+      id: 'postgres.append',
+      extraBaselines: handWritten(false),
+      notes: [...sqlNotes, handWrittenNote],
+      title: 'append 1 event to a new stream, sequential',
+      operation: 'append',
+      unit: 'events',
+      unitsPerOperation: 1,
+      concurrency: 1,
+      target: 0.7,
+      counts: pick(
+        context,
+        { operations: 300, warmupOperations: 200, rounds: 8 },
+        { operations: 1000, warmupOperations: 500, rounds: 12 },
+      ),
+      raw: (run) => (index) => rawAppend(`${run.prefix}-${index}`, [payload(index)]),
+      library: (mode, run) => libraryAppend(mode, run.prefix),
+    },
+    {
+      ...base,
+      id: 'postgres.append.concurrent',
+      extraBaselines: handWritten(false),
+      notes: [...sqlNotes, handWrittenNote],
+      title: `append 1 event to a new stream, ${POOL_SIZE} concurrent clients (pool of ${POOL_SIZE})`,
+      operation: 'append',
+      unit: 'events',
+      unitsPerOperation: 1,
+      concurrency: POOL_SIZE,
+      target: 0.7,
+      counts: pick(
+        context,
+        { operations: 2500, warmupOperations: 500, rounds: 5 },
+        { operations: 5000, warmupOperations: 1000, rounds: 7 },
+      ),
+      raw: (run) => (index) => rawAppend(`${run.prefix}-${index}`, [payload(index)]),
+      library: (mode, run) => libraryAppend(mode, run.prefix),
+    },
+    {
+      ...base,
+      id: 'postgres.batch',
+      extraBaselines: handWritten(true),
+      notes: [...sqlNotes, handWrittenNote],
+      title: `append a batch of ${BATCH_SIZE} events to a new stream`,
+      operation: `batch of ${BATCH_SIZE}`,
+      unit: 'events',
+      unitsPerOperation: BATCH_SIZE,
+      concurrency: 1,
+      target: 0.7,
+      counts: pick(
+        context,
+        { operations: 100, warmupOperations: 30, rounds: 5 },
+        { operations: 300, warmupOperations: 60, rounds: 7 },
+      ),
+      raw: (run) => {
+        const datas = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
+        return (index) => rawAppend(`${run.prefix}-${index}`, datas);
+      },
+      library: (mode, run) => {
+        const store = storeFor(mode);
+        return (index) => {
+          const aggregateId = `${run.prefix}-${index}`;
+          return store.appendEvents(
+            aggregateId,
+            AGGREGATE_TYPE,
+            streamEvents(aggregateId, BATCH_SIZE),
+            'no_stream',
+          );
+        };
+      },
+    },
+    {
+      ...base,
+      id: 'postgres.load',
+      title: `load an aggregate of ${LOAD_EVENTS} events, no snapshot`,
+      operation: 'load',
+      unit: 'events',
+      unitsPerOperation: LOAD_EVENTS,
+      concurrency: 1,
+      target: 0.6,
+      counts: pick(
+        context,
+        { operations: 120, warmupOperations: 30, rounds: 5 },
+        { operations: 300, warmupOperations: 60, rounds: 7 },
+      ),
+      notes: [
+        ...sqlNotes,
+        'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT (jsonb parsed by pg) and the same fold; no envelope, dates or metadata, as hand-written code would.',
+      ],
+      setup: seedLoad,
+      raw: () => async (index) => {
+        const result = await pool.query<EventRow>({
+          name: 'bench_raw_get_events',
+          text: statements.getEvents,
+          values: [loadStreams[index % LOAD_STREAMS], AGGREGATE_TYPE, 0],
+        });
+        expectCount(rawFold({ count: 0, lastId: 0 }, result.rows), LOAD_EVENTS);
+      },
+      library: (mode) => {
+        const loader = repositories.plain[mode];
+        return async (index) =>
+          expectCount((await loader.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
+      },
+    },
+    {
+      ...base,
+      id: 'postgres.load.snapshot',
+      title: `load an aggregate of ${LOAD_EVENTS} events from a snapshot at ${SNAPSHOT_VERSION}`,
+      operation: 'load',
+      unit: 'loads',
+      unitsPerOperation: 1,
+      concurrency: 1,
+      target: 0.6,
+      counts: pick(
+        context,
+        { operations: 500, warmupOperations: 100, rounds: 5 },
+        { operations: 2000, warmupOperations: 300, rounds: 7 },
+      ),
+      notes: [
+        ...sqlNotes,
+        `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events: two round trips on both sides.`,
+      ],
+      setup: seedLoad,
+      raw: () => async (index) => {
+        const aggregateId = loadStreams[index % LOAD_STREAMS];
+        const snapshot = await pool.query<SnapshotRow>({
+          name: 'bench_raw_snapshot_get',
+          text: statements.snapshotGet,
+          values: [aggregateId, AGGREGATE_TYPE],
+        });
+        const row = snapshot.rows[0]!;
+        const tail = await pool.query<EventRow>({
+          name: 'bench_raw_get_events',
+          text: statements.getEvents,
+          values: [aggregateId, AGGREGATE_TYPE, row.version],
+        });
+        expectCount(rawFold(row.state, tail.rows), LOAD_EVENTS);
+      },
+      library: (mode) => {
+        const loader = repositories.snapshot[mode];
+        return async (index) =>
+          expectCount((await loader.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
+      },
+    },
+    catchUpWorkload(),
+  ];
+
+  function catchUpWorkload(): StoreWorkload {
+    const events = pick(context, 20_000, 100_000);
+    let fromPosition = 0;
+    return {
+      ...base,
+      id: 'postgres.catchup',
+      title: `read-all catch-up of ${events.toLocaleString('en-US')} events, pages of ${PAGE_SIZE}`,
+      operation: `page of ${PAGE_SIZE}`,
+      unit: 'events',
+      unitsPerOperation: PAGE_SIZE,
+      concurrency: 1,
+      target: 0.4,
+      counts: {
+        operations: events / PAGE_SIZE,
+        warmupOperations: events / PAGE_SIZE,
+        rounds: pick(context, 5, 5),
+      },
+      notes: [
+        ...sqlNotes,
+        'Library: readAll({ pageSize: 1000 }) consumed event by event (a deserialized StoredEvent each). Raw: the same gap-safe page SELECT, rows as pg returns them (jsonb parsed).',
+      ],
+      setup: async () => {
+        fromPosition = await stores.off.getGlobalPosition();
+        for (let stream = 0; stream < events / BATCH_SIZE; stream += 1) {
+          const aggregateId = `${context.runId}-catchup-${stream}`;
+          await stores.off.appendEvents(
+            aggregateId,
+            AGGREGATE_TYPE,
+            streamEvents(aggregateId, BATCH_SIZE),
+            'no_stream',
+          );
+        }
+      },
+      raw: () => {
+        let position = fromPosition;
+        return async () => {
+          const result = await pool.query<PageRow>({
+            name: 'bench_raw_read_all',
+            text: statements.readAll,
+            values: [position, PAGE_SIZE, null, null],
+          });
+          const rows = result.rows;
+          if (rows.length !== PAGE_SIZE) throw new Error(`a catch-up page had ${rows.length} events`);
+          let checksum = 0;
+          for (const row of rows) checksum += row.data.id;
+          position = Number(rows[rows.length - 1]!.global_position);
+          return checksum;
+        };
+      },
+      library: (mode) =>
+        catchUpPages(storeFor(mode).readAll({ fromPosition, pageSize: PAGE_SIZE, limit: events }), PAGE_SIZE),
+    };
+  }
+
+  const results: WorkloadResult[] = [];
+  try {
+    for (const workload of workloads) {
+      if (selected(context, workload.id)) results.push(await runStoreWorkload(workload, context));
+    }
+  } finally {
+    for (const closable of [stores.off, stores.on, snapshotStores.off, snapshotStores.on])
+      await closable.close();
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    await pool.end();
+  }
+  return results;
+}
+
+/** Records the server's settings and opens the stores, migrating the schema. */
+async function openStores(pool: pg.Pool, schema: string, registry: EventRegistry, context: SuiteContext) {
+  const probe = await pool.query<{ version: string; sync: string; fsync: string; buffers: string }>(
+    `SELECT current_setting('server_version') AS version, current_setting('synchronous_commit') AS sync,
+            current_setting('fsync') AS fsync, current_setting('shared_buffers') AS buffers`,
+  );
+  const server = probe.rows[0]!;
+  context.servers['postgresql'] =
+    `${server.version} (synchronous_commit=${server.sync}, fsync=${server.fsync}, shared_buffers=${server.buffers})`;
+  const stores = {
+    off: await PostgreSQLEventStore.create({ pool, schema, eventRegistry: registry, enableTracing: false }),
+    on: new PostgreSQLEventStore({ pool, schema, eventRegistry: registry }),
+  };
+  const snapshotStores = {
+    off: await PostgreSQLSnapshotStore.create({ pool, schema, enableTracing: false }),
+    on: new PostgreSQLSnapshotStore({ pool, schema }),
+  };
+  return { stores, snapshotStores };
+}
+
+/** Streams of 1,000 events each, with a snapshot at 990 (used only by the snapshot repositories). */
+async function seedLoadStreams(
+  store: PostgreSQLEventStore,
+  snapshots: PostgreSQLSnapshotStore,
+  streams: readonly string[],
+): Promise<void> {
+  for (const aggregateId of streams) {
+    for (let first = 1; first <= LOAD_EVENTS; first += BATCH_SIZE) {
+      await store.appendEvents(
+        aggregateId,
+        AGGREGATE_TYPE,
+        streamEvents(aggregateId, BATCH_SIZE, first),
+        first - 1,
+      );
+    }
+    await snapshots.saveSnapshot({
+      aggregateId,
+      aggregateType: AGGREGATE_TYPE,
+      version: SNAPSHOT_VERSION,
+      state: { count: SNAPSHOT_VERSION, lastId: SNAPSHOT_VERSION - 1 },
+      schemaVersion: 1,
+      createdAt: new Date(),
+    });
+  }
+}
+
+/** The URL without its password, for messages. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.username = '';
+    return parsed.host + parsed.pathname;
+  } catch {
+    return 'the configured URL';
+  }
+}
