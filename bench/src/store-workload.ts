@@ -1,10 +1,4 @@
-import {
-  measureRounds,
-  type ClosedLoopResult,
-  type Operation,
-  type RunContext,
-  type Variant,
-} from './measure.ts';
+import { measureRounds, type Operation, type RunContext, type Variant } from './measure.ts';
 import { profiled } from './profiler.ts';
 import type { SuiteContext } from './suite-context.ts';
 import type { RatioResult, SpanCheck, VariantResult, WorkloadResult } from './results.ts';
@@ -46,11 +40,6 @@ export interface StoreWorkload {
   setup?(): Promise<void> | void;
   raw(run: RunContext): Promise<Operation> | Operation;
   library(mode: TracingMode, run: RunContext): Promise<Operation> | Operation;
-  /**
-   * Untimed, after each run: checks the run did its work (e.g. the catch-up read every event).
-   * Throwing fails the workload.
-   */
-  verify?(variant: string, run: RunContext, result: ClosedLoopResult): Promise<void> | void;
 }
 
 /** An informational baseline: another way of doing the operation, without the library. */
@@ -95,13 +84,12 @@ export async function runStoreWorkload(
         if (mode === 'sdk') spansBefore ??= tracing.counts();
         return mode === 'none' ? workload.raw(run) : workload.library(mode, run);
       },
-      finish: async (run, result) => {
+      finish: async (_run, result) => {
         if (name === 'library.sdk') {
           await tracing.flush();
           sdkOperations += result.operations;
         }
         tracing.activate('none');
-        await workload.verify?.(name, run, result);
       },
     }));
     const measurement = await profiled(context.profileDirectory, `${workload.id}.${names.join('+')}`, () =>

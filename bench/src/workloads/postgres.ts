@@ -20,7 +20,7 @@ import type { WorkloadResult } from '../results.ts';
 import { failedWorkload, runStoreWorkload, type StoreWorkload } from '../store-workload.ts';
 import { pick, selected, type Suite, type SuiteContext } from '../suite-context.ts';
 import type { TracingMode } from '../tracing.ts';
-import { catchUpPages } from './sqlite.ts';
+import { catchUpPages } from './reading.ts';
 import { compareStatements, mirroredStatements, type PostgresNames } from './postgres-statements.ts';
 
 const LOAD_EVENTS = 1000;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { AggregateRepository, type StoredEvent } from '@eventsource/core';
+import { AggregateRepository } from '@eventsource/core';
 import { SQLiteSnapshotStore } from '@eventsource/snapshot-sqlite';
 import { SQLiteEventStore } from '@eventsource/store-sqlite';
 import {
@@ -17,11 +17,11 @@ import {
   type CounterState,
   type DidSomethingData,
 } from '../domain.ts';
-import type { Operation } from '../measure.ts';
 import type { WorkloadResult } from '../results.ts';
 import { runStoreWorkload, type StoreWorkload } from '../store-workload.ts';
 import { pick, selected, type Suite, type SuiteContext } from '../suite-context.ts';
 import type { TracingMode } from '../tracing.ts';
+import { catchUpPages } from './reading.ts';
 
 /** The issue's target: every SQLite workload at >= 0.8 of raw better-sqlite3. */
 const SQLITE_TARGET = 0.8;
@@ -85,6 +85,13 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
   const directory = mkdtempSync(join(parent, `eventsource-bench-${context.runId}-`));
   const db = new Database(join(directory, 'bench.db'));
   const registry = benchRegistry();
+  // Every statement the adapters prepare while they are built and first read, to check the mirror.
+  const prepared = new Set<string>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((source: string) => {
+    prepared.add(normalizeSql(source));
+    return prepare(source);
+  }) as typeof db.prepare;
   // Both stores borrow the one connection (the raw side uses it too): same page cache, same file.
   const stores = {
     off: new SQLiteEventStore({ database: db, eventRegistry: registry, enableTracing: false }),
@@ -116,6 +123,17 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
   };
   context.servers['sqlite'] =
     `database in ${parent}; ${db.prepare('SELECT sqlite_version()').pluck().get() as string} (journal_mode=${db.pragma('journal_mode', { simple: true }) as string}, synchronous=${synchronousName(db.pragma('synchronous', { simple: true }) as number)})`;
+
+  for await (const stored of stores.off.readAll({ limit: 1 })) void stored;
+  db.prepare = prepare;
+  const mirrored = { EVENT_EXISTS, STREAM_VERSION, INSERT_EVENT, READ_STREAM, READ_PAGE, SELECT_SNAPSHOT };
+  const differing = Object.entries(mirrored)
+    .filter(([, text]) => !prepared.has(normalizeSql(text)))
+    .map(([name]) => name);
+  const sameSql =
+    differing.length === 0
+      ? `${SAME_SQL} Checked in this run against the statements the adapters prepared.`
+      : `The raw side's ${differing.join(', ')} statement(s) differ from what the adapters prepared in this run: the adapter changed; update bench/src/workloads/sqlite.ts.`;
 
   const statements = {
     exists: db.prepare(EVENT_EXISTS).pluck(),
@@ -182,7 +200,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 4000, warmupOperations: 1000, rounds: 5 },
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
-      notes: [SAME_SQL],
+      notes: [sameSql],
       raw: (run) => (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
       library: (mode, run) => {
         const store = storeFor(mode);
@@ -211,7 +229,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
       notes: [
-        SAME_SQL,
+        sameSql,
         'better-sqlite3 is synchronous: the 16 callers interleave on one connection, so this measures the async overhead under contention, not parallel writes.',
       ],
       raw: (run) => async (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
@@ -241,7 +259,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 200, warmupOperations: 50, rounds: 5 },
         { operations: 400, warmupOperations: 100, rounds: 7 },
       ),
-      notes: [SAME_SQL],
+      notes: [sameSql],
       raw: (run) => {
         const datas = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
         return (index) => rawAppend.immediate(`${run.prefix}-${index}`, datas);
@@ -273,7 +291,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 500, warmupOperations: 100, rounds: 7 },
       ),
       notes: [
-        SAME_SQL,
+        sameSql,
         'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT, JSON.parse of `data` per row and the same fold; the raw side skips metadata, dates and the envelope, as hand-written code would.',
       ],
       setup: seedLoad,
@@ -301,7 +319,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 8000, warmupOperations: 1000, rounds: 7 },
       ),
       notes: [
-        SAME_SQL,
+        sameSql,
         `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events. Raw: the snapshot store's SELECT + JSON.parse, then the tail SELECT and fold.`,
       ],
       setup: seedLoad,
@@ -340,7 +358,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: events / PAGE_SIZE, warmupOperations: events / PAGE_SIZE, rounds: 5 },
       ),
       notes: [
-        SAME_SQL,
+        sameSql,
         'Library: readAll({ pageSize: 1000 }) consumed event by event (deserialized StoredEvent each). Raw: the same page SELECT, JSON.parse of `data` per row.',
       ],
       setup: async () => {
@@ -412,23 +430,6 @@ async function seedLoadStreams(
 }
 
 /**
- * An operation that takes the next `pageSize` events from a `readAll` iterator (one page). Each
- * run gets a fresh iterator from `prepare`, so every run reads the same events.
- */
-export function catchUpPages(events: AsyncIterable<StoredEvent>, pageSize: number): Operation {
-  const iterator = events[Symbol.asyncIterator]();
-  return async () => {
-    let checksum = 0;
-    for (let index = 0; index < pageSize; index += 1) {
-      const next = await iterator.next();
-      if (next.done === true) throw new Error('the catch-up ended early');
-      checksum += (next.value.event.data as DidSomethingData).id;
-    }
-    return checksum;
-  };
-}
-
-/**
  * Where the database file goes: `EVENTSOURCE_BENCH_SQLITE_DIR`, else tmpfs (`/dev/shm`) when there
  * is one, else the OS temp directory. On tmpfs a WAL checkpoint's fsync costs nothing, so the ratio
  * measures the library's own cost instead of stalls from whatever else shares the disk (on these
@@ -438,6 +439,10 @@ function sqliteDirectory(): string {
   const configured = process.env['EVENTSOURCE_BENCH_SQLITE_DIR'];
   if (configured !== undefined && configured !== '') return configured;
   return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+}
+
+function normalizeSql(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function synchronousName(value: number): string {

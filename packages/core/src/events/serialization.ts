@@ -94,7 +94,8 @@ export interface SerializedEvent {
   readonly data: string;
 }
 
-export function serializeEvent(event: DomainEvent): SerializedEvent {
+/** The envelope of an event in flat form: everything but `data` and `metadata`. */
+function envelopeOf(event: DomainEvent): Omit<SerializedEvent, 'data' | 'metadata'> {
   return {
     eventId: event.eventId,
     eventType: event.eventType,
@@ -107,9 +108,11 @@ export function serializeEvent(event: DomainEvent): SerializedEvent {
     causationId: event.causationId,
     tenantId: event.tenantId ?? null,
     actorId: event.actorId ?? null,
-    metadata: toJson(event.metadata),
-    data: toJson(event.data),
   };
+}
+
+export function serializeEvent(event: DomainEvent): SerializedEvent {
+  return { ...envelopeOf(event), metadata: toJson(event.metadata), data: toJson(event.data) };
 }
 
 /** A serialized event whose `data`/`metadata` may already be parsed (JSONB drivers). */
@@ -163,21 +166,7 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
  * nested (dates and bigints tagged), so a consumer parses it once.
  */
 export function encodeEvent(event: DomainEvent): string {
-  return toJson({
-    eventId: event.eventId,
-    eventType: event.eventType,
-    eventVersion: event.eventVersion,
-    aggregateId: event.aggregateId,
-    aggregateType: event.aggregateType,
-    aggregateVersion: event.aggregateVersion,
-    occurredAt: event.occurredAt.toISOString(),
-    correlationId: event.correlationId,
-    causationId: event.causationId,
-    tenantId: event.tenantId ?? null,
-    actorId: event.actorId ?? null,
-    metadata: event.metadata,
-    data: event.data,
-  });
+  return toJson({ ...envelopeOf(event), metadata: event.metadata, data: event.data });
 }
 
 /** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types `EventTypeNotFoundError`. */
