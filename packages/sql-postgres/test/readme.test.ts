@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, it } from '@jest/globals';
 import { InvalidArgumentError, StoreUnavailableError } from '@eventsource/core';
 import pg from 'pg';
@@ -9,6 +7,7 @@ import {
   qualifiedName,
   translatePostgresError,
 } from '../src/index.ts';
+import { readmeExample } from '../../../tooling/config/readme-example.ts';
 
 it('runs the README usage example', async () => {
   // README example, from here:
@@ -22,7 +21,7 @@ it('runs the README usage example', async () => {
     'read_notes',
   );
   await pool.end(); // lost: StoreUnavailableError with the driver error as cause
-  // to here.
+  // README example, to here.
   expect(notes).toBe('"app"."notes"');
   expect(() => qualifiedName('app', 'notes; DROP TABLE x')).toThrow(InvalidArgumentError);
   expect(config).toMatchObject({
@@ -36,15 +35,6 @@ it('runs the README usage example', async () => {
 });
 
 it('keeps the README example identical to the code above', () => {
-  const readme = readFileSync(join(import.meta.dirname, '..', 'README.md'), 'utf8');
-  const example = /## Usage[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]!;
-  const test = readFileSync(join(import.meta.dirname, 'readme.test.ts'), 'utf8');
-  const body = test.slice(test.indexOf('// README example, from here:'), test.indexOf('// to here.'));
-  const code = (text: string) =>
-    text
-      .replace(/^import [\s\S]*?;$/gm, '')
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((line) => line.length > 0 && !line.startsWith('//'));
-  expect(code(example)).toEqual(code(body));
+  const { readme, test } = readmeExample(new URL('../README.md', import.meta.url), new URL(import.meta.url));
+  expect(readme).toBe(test);
 });

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { PostgreSQLEventStore } from '../src/index.ts';
 import { dropSchema, postgresUrl, randomSchema } from './support/database.ts';
 import { lockServer, SERVER_LOCK_TIMEOUT_MS } from './support/server-lock.ts';
+import { readmeExample } from '../../../tooling/config/readme-example.ts';
 
 let releaseServer: () => Promise<void> = async () => undefined;
 beforeAll(async () => {
@@ -16,7 +17,7 @@ it('runs the README usage example', async () => {
   const printed: unknown[][] = [];
   const console = { log: (...values: unknown[]) => void printed.push(values) };
 
-  // --- README "Usage", with the test database and a throwaway schema ---
+  // README example, from here:
   const Deposited = defineEvent<{ amount: number }>('Deposited', { aggregateType: 'Account' });
   const registry = new EventRegistry();
   registry.register(Deposited);
@@ -29,11 +30,20 @@ it('runs the README usage example', async () => {
   for await (const stored of store.readAll({ fromPosition: 0 }))
     console.log(stored.globalPosition, stored.event.eventType, events.length);
   await store.close(); // the pool is yours: the store never ends it
-  // --- end of the README example ---
+  // README example, to here.
 
   expect(version).toBe(1);
   expect(events[0]!.data).toEqual({ amount: 10 });
   expect(printed).toEqual([[1, 'Deposited', 1]]);
   await dropSchema(pool, schema);
   await pool.end();
+});
+
+it('keeps the README example identical to the code above', () => {
+  const { readme, test } = readmeExample(new URL('../README.md', import.meta.url), new URL(import.meta.url), {
+    'process.env.DATABASE_URL': 'postgresUrl',
+    '{ pool, eventRegistry: registry }': '{ pool, schema, eventRegistry: registry }',
+    'await pool.end();': '',
+  });
+  expect(readme).toBe(test);
 });
