@@ -1,4 +1,4 @@
-import type { Context, Link, Span, TracerProvider } from '@opentelemetry/api';
+import type { Context, Link, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { errorTypeOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { ATTR_ERROR_TYPE, SemanticAttributes, type Attributes } from './attributes.ts';
@@ -31,6 +31,8 @@ export class ComponentTracer {
   readonly #requested: boolean;
   readonly #tracerProvider: TracerProvider | undefined;
   readonly #version: string;
+  #cachedProvider: TracerProvider | undefined;
+  #cachedTracer: Tracer | undefined;
 
   constructor(scope: string, enableTracing: boolean, tracerProvider?: TracerProvider, version: string = VERSION) {
     this.scope = scope;
@@ -55,7 +57,8 @@ export class ComponentTracer {
   run<T>(name: string, options: StartSpanOptions, fn: (span: Span | undefined) => T): T {
     const api = this.#requested ? getOpenTelemetryApi() : undefined;
     if (api === undefined) return fn(undefined);
-    const tracer = (this.#tracerProvider ?? api.trace.getTracerProvider()).getTracer(this.scope, this.#version);
+    const tracer = this.#tracer(this.#tracerProvider ?? api.trace.getTracerProvider());
+    if (tracer === undefined) return fn(undefined);
     const parent = options.parent ?? api.context.active();
     const span = tracer.startSpan(
       name,
@@ -85,6 +88,21 @@ export class ComponentTracer {
     }
     span.end();
     return result;
+  }
+
+  /**
+   * The tracer to use, or `undefined` when no SDK is registered: the global provider is then a
+   * proxy without a delegate, every span would be a no-op, and skipping it keeps the API-only
+   * cost near zero. The proxy gains a delegate when the SDK starts, so this is asked every time.
+   */
+  #tracer(provider: TracerProvider): Tracer | undefined {
+    const proxy = provider as { getDelegateTracer?: (name: string, version?: string) => Tracer | undefined };
+    if (typeof proxy.getDelegateTracer === 'function') return proxy.getDelegateTracer(this.scope, this.#version);
+    if (provider !== this.#cachedProvider) {
+      this.#cachedTracer = provider.getTracer(this.scope, this.#version);
+      this.#cachedProvider = provider;
+    }
+    return this.#cachedTracer;
   }
 }
 
