@@ -76,19 +76,3 @@ export function assertValidPayload(definition: EventDefinition, event: DomainEve
     );
   }
 }
-
-/**
- * Prepares a selected row for `deserializeEvent`: JSON without core's `$date`/`$bigint` tags is
- * parsed with plain `JSON.parse` (several times faster than a reviver); text that may carry tags is
- * left for core to revive. Either way the event that comes out is the same.
- */
-export function recordOf<TRow extends SerializedEvent>(row: TRow): TRow {
-  const mutable = row as { data: unknown; metadata: unknown };
-  mutable.data = parseUntagged(row.data);
-  mutable.metadata = parseUntagged(row.metadata);
-  return row;
-}
-
-function parseUntagged(text: string): unknown {
-  return text.includes('"$') ? text : JSON.parse(text);
-}

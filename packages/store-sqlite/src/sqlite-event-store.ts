@@ -44,7 +44,6 @@ import {
   INSERT_EVENT,
   insertParameters,
   readPageSql,
-  recordOf,
   type EventRow,
 } from './event-rows.ts';
 import { INSERT_OUTBOX, outboxParameters } from './outbox-rows.ts';
@@ -178,7 +177,7 @@ export class SQLiteEventStore implements EventStore {
         () => this.#readStream.all(aggregateId, aggregateType, fromVersion),
         'read of a stream',
       );
-      const events = rows.map((row) => deserializeEvent(recordOf(row), this.#registry));
+      const events = rows.map((row) => deserializeEvent(row, this.#registry));
       const version =
         rows.length > 0
           ? rows[rows.length - 1]!.aggregateVersion
@@ -201,7 +200,7 @@ export class SQLiteEventStore implements EventStore {
       fromTimestamp: options.fromTimestamp === undefined ? null : options.fromTimestamp.toISOString(),
     };
     const rows = this.#read(() => this.#readByType.all(parameters), 'read by aggregate type');
-    return rows.map((row) => deserializeEvent(recordOf(row), this.#registry));
+    return rows.map((row) => deserializeEvent(row, this.#registry));
   }
 
   async eventExists(eventId: string): Promise<boolean> {
@@ -264,7 +263,7 @@ export class SQLiteEventStore implements EventStore {
     const statement = this.#pageStatement(eventTypes !== undefined, aggregateTypes !== undefined);
     const rows = this.#read(() => statement.all(...parameters), 'read of all events');
     return rows.map((row) => ({
-      event: deserializeEvent(recordOf(row), this.#registry),
+      event: deserializeEvent(row, this.#registry),
       streamId: streamIdOf(row.aggregateType, row.aggregateId),
       streamPosition: row.aggregateVersion,
       globalPosition: row.globalPosition,

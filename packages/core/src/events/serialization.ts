@@ -143,8 +143,7 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
     );
   }
   if (definition.schema) data = validateSync(record.eventType, definition.schema, data);
-  const metadata = typeof record.metadata === 'string' ? fromJson(record.metadata) : reviveJson(record.metadata);
-  return Object.freeze({
+  const event: { -readonly [K in keyof DomainEvent]: DomainEvent[K] } = {
     eventId: record.eventId,
     eventType: record.eventType,
     eventVersion: Math.max(record.eventVersion, definition.version),
@@ -154,11 +153,22 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
     occurredAt: record.occurredAt instanceof Date ? record.occurredAt : new Date(record.occurredAt),
     correlationId: record.correlationId,
     causationId: record.causationId,
-    ...(record.tenantId === null ? {} : { tenantId: record.tenantId }),
-    ...(record.actorId === null ? {} : { actorId: record.actorId }),
-    metadata: Object.freeze({ ...(metadata as EventMetadata) }),
+    metadata: metadataOf(record.metadata),
     data,
-  });
+  };
+  if (record.tenantId !== null) event.tenantId = record.tenantId;
+  if (record.actorId !== null) event.actorId = record.actorId;
+  return Object.freeze(event);
+}
+
+const EMPTY_METADATA: EventMetadata = Object.freeze({});
+
+/** Stored metadata as a frozen object; the common empty case shares one instance. */
+function metadataOf(stored: unknown): EventMetadata {
+  if (stored === '{}') return EMPTY_METADATA;
+  // Parsed here or by the driver for this read, so nobody else holds it: freezing in place is safe.
+  const metadata = (typeof stored === 'string' ? fromJson(stored) : reviveJson(stored)) as Record<string, unknown>;
+  return Object.keys(metadata).length === 0 ? EMPTY_METADATA : Object.freeze(metadata);
 }
 
 /**
