@@ -1,4 +1,4 @@
-import { InvalidArgumentError, isEventSourceError, StoreUnavailableError } from '@eventsource/core';
+import { InvalidArgumentError, isEventSourceError, UnavailableError } from '@eventsource/core';
 
 /** kafkajs errors that mean the cluster could not be reached or did not answer in time. */
 const CONNECTION_ERROR_NAMES = new Set([
@@ -34,7 +34,7 @@ export function isConnectionError(error: unknown): boolean {
 
 /**
  * The library error for a kafkajs failure during `operation`, with the kafkajs error as `cause`:
- * a rejected request becomes `InvalidArgumentError`, anything else `StoreUnavailableError`
+ * a rejected request becomes `InvalidArgumentError`, anything else `UnavailableError`
  * (the cluster is unreachable, timed out or refused). Library errors pass through unchanged.
  */
 export function translateKafkaError(error: unknown, operation: string): Error {
@@ -44,7 +44,7 @@ export function translateKafkaError(error: unknown, operation: string): Error {
   if (typeof type === 'string' && INVALID_REQUEST_TYPES.has(type)) {
     return new InvalidArgumentError(`Kafka rejected ${operation}: ${message}`, { cause: error });
   }
-  return new StoreUnavailableError(`Kafka ${operation} failed (${errorName(error) ?? 'error'}): ${message}`, {
+  return new UnavailableError(`Kafka ${operation} failed (${errorName(error) ?? 'error'}): ${message}`, {
     cause: error,
   });
 }

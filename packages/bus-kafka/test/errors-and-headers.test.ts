@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEvent, InvalidArgumentError, StoreUnavailableError } from '@eventsource/core';
+import { createEvent, InvalidArgumentError, UnavailableError } from '@eventsource/core';
 import { isConnectionError, KafkaHeaders, translateKafkaError } from '../src/index.ts';
 import { eventHeaders, headerText } from '../src/kafka-headers.ts';
 
@@ -10,10 +10,10 @@ function kafkaError(name: string, extra: Record<string, unknown> = {}, cause?: E
 }
 
 describe('translateKafkaError', () => {
-  it('turns connection failures into StoreUnavailableError, keeping the driver error as cause', () => {
+  it('turns connection failures into UnavailableError, keeping the driver error as cause', () => {
     const driver = kafkaError('KafkaJSConnectionError');
     const translated = translateKafkaError(driver, 'publish to t');
-    expect(translated).toBeInstanceOf(StoreUnavailableError);
+    expect(translated).toBeInstanceOf(UnavailableError);
     expect(translated.message).toContain('KafkaJSConnectionError');
     expect(translated.cause).toBe(driver);
   });

@@ -1,11 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ClosedError,
-  defineEvent,
-  encodeEvent,
-  StoreUnavailableError,
-  type DomainEvent,
-} from '@eventsource/core';
+import { ClosedError, defineEvent, encodeEvent, UnavailableError, type DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import { DlqReasons, KafkaEventBus } from '../src/index.ts';
 import {
@@ -302,14 +296,14 @@ describe('KafkaEventBus against a real broker', () => {
     expect(() => bus.pause()).toThrow(/startConsuming/);
   });
 
-  it('reports an unreachable broker as StoreUnavailableError', async () => {
+  it('reports an unreachable broker as UnavailableError', async () => {
     const bus = newBus(uniquePrefix('unreachable'), {
       bootstrapServers: '127.0.0.1:1',
       clientRetry: { retries: 0 },
       connectionTimeoutMs: 500,
     });
     const failure = bus.publish([orderCreated('o-1')]);
-    await expect(failure).rejects.toThrow(StoreUnavailableError);
+    await expect(failure).rejects.toThrow(UnavailableError);
     await expect(failure).rejects.toMatchObject({
       cause: expect.objectContaining({ name: expect.stringMatching(/^KafkaJS/) }),
     });

@@ -18,7 +18,7 @@ export const ErrorCodes = {
   handlerDispatchFailed: 'HANDLER_DISPATCH_FAILED',
   closed: 'CLOSED',
   schemaVersionUnsupported: 'SCHEMA_VERSION_UNSUPPORTED',
-  storeUnavailable: 'STORE_UNAVAILABLE',
+  unavailable: 'UNAVAILABLE',
   notFound: 'NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -60,7 +60,12 @@ export class ConcurrencyError extends EventSourceError {
   readonly actualVersion: number;
 
   constructor(
-    details: { aggregateId: string; aggregateType: string; expectedVersion: number | string; actualVersion: number },
+    details: {
+      aggregateId: string;
+      aggregateType: string;
+      expectedVersion: number | string;
+      actualVersion: number;
+    },
     options?: EventSourceErrorOptions,
   ) {
     super(
@@ -101,7 +106,10 @@ export class EventTypeNotFoundError extends EventSourceError {
 export class DuplicateEventTypeError extends EventSourceError {
   static override readonly code = ErrorCodes.duplicateEventType;
   constructor(eventType: string) {
-    super(ErrorCodes.duplicateEventType, `Event type "${eventType}" is already registered with another definition`);
+    super(
+      ErrorCodes.duplicateEventType,
+      `Event type "${eventType}" is already registered with another definition`,
+    );
   }
 }
 
@@ -116,7 +124,9 @@ export class EventValidationError extends EventSourceError {
   readonly issues: readonly ValidationIssue[];
 
   constructor(eventType: string, issues: readonly ValidationIssue[]) {
-    const summary = issues.map((issue) => (issue.path?.length ? `${issue.path.map(String).join('.')}: ` : '') + issue.message);
+    const summary = issues.map(
+      (issue) => (issue.path?.length ? `${issue.path.map(String).join('.')}: ` : '') + issue.message,
+    );
     super(ErrorCodes.eventValidationFailed, `Invalid ${eventType} payload: ${summary.join('; ')}`);
     this.eventType = eventType;
     this.issues = issues;
@@ -156,7 +166,10 @@ export class HandlerDispatchError extends EventSourceError {
   static override readonly code = ErrorCodes.handlerDispatchFailed;
   readonly failures: readonly { readonly handlerName: string; readonly error: unknown }[];
 
-  constructor(eventType: string, failures: readonly { readonly handlerName: string; readonly error: unknown }[]) {
+  constructor(
+    eventType: string,
+    failures: readonly { readonly handlerName: string; readonly error: unknown }[],
+  ) {
     super(
       ErrorCodes.handlerDispatchFailed,
       `${failures.length} handler(s) failed for ${eventType}: ${failures.map((failure) => failure.handlerName).join(', ')}`,
@@ -180,10 +193,11 @@ export class SchemaVersionError extends EventSourceError {
   }
 }
 
-export class StoreUnavailableError extends EventSourceError {
-  static override readonly code = ErrorCodes.storeUnavailable;
+/** A backing service (database, broker) cannot be reached, is shutting down or stayed busy too long. Nothing was written; retrying later may succeed. */
+export class UnavailableError extends EventSourceError {
+  static override readonly code = ErrorCodes.unavailable;
   constructor(message: string, options?: EventSourceErrorOptions) {
-    super(ErrorCodes.storeUnavailable, message, options);
+    super(ErrorCodes.unavailable, message, options);
   }
 }
 

@@ -2,7 +2,11 @@
 export { AggregateRoot } from './aggregates/aggregate-root.ts';
 export type { RaiseOptions } from './aggregates/aggregate-root.ts';
 export { AggregateRepository } from './aggregates/aggregate-repository.ts';
-export type { AggregateRepositoryOptions, SnapshotMode, UpdateOptions } from './aggregates/aggregate-repository.ts';
+export type {
+  AggregateRepositoryOptions,
+  SnapshotMode,
+  UpdateOptions,
+} from './aggregates/aggregate-repository.ts';
 export { aggregateHandlers, DeclarativeAggregate } from './aggregates/declarative-aggregate.ts';
 export type { AggregateHandlers, StateHandler } from './aggregates/declarative-aggregate.ts';
 export { EventDispatcher } from './bus/event-dispatcher.ts';
@@ -24,7 +28,7 @@ export {
   NotFoundError,
   SchemaVersionError,
   SerializationError,
-  StoreUnavailableError,
+  UnavailableError,
   UnhandledEventError,
 } from './errors.ts';
 export type { ErrorCode, EventSourceErrorOptions, ValidationIssue } from './errors.ts';
@@ -40,7 +44,15 @@ export type {
   Upcaster,
 } from './events/domain-event.ts';
 export { defaultRegistry, EventRegistry, registerEvent } from './events/event-registry.ts';
-export { decodeEvent, deserializeEvent, encodeEvent, fromJson, reviveJson, serializeEvent, toJson } from './events/serialization.ts';
+export {
+  decodeEvent,
+  deserializeEvent,
+  encodeEvent,
+  fromJson,
+  reviveJson,
+  serializeEvent,
+  toJson,
+} from './events/serialization.ts';
 export type { SerializedEvent, StoredEventRecord } from './events/serialization.ts';
 export { validateEvent } from './events/validation.ts';
 export { InMemoryCheckpointRepository } from './in-memory/in-memory-checkpoint-repository.ts';
@@ -55,10 +67,21 @@ export type { LogFields, Logger, LoggingOptions, LogLevel } from './logging/logg
 export { OutboxRelay } from './outbox/outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox/outbox-relay.ts';
 export type { Checkpoint, CheckpointRepository, CheckpointUpdate } from './ports/checkpoint-repository.ts';
-export type { DLQEntry, DLQFailure, DLQListOptions, DLQRepository, DLQStatus } from './ports/dlq-repository.ts';
+export type {
+  DLQEntry,
+  DLQFailure,
+  DLQListOptions,
+  DLQRepository,
+  DLQStatus,
+} from './ports/dlq-repository.ts';
 export { eventTypeOf, handlerNameOf, invokeHandler } from './ports/event-bus.ts';
 export type { EventBus, EventHandler } from './ports/event-bus.ts';
-export { assertAppendArguments, assertExpectedVersion, ExpectedVersion, streamIdOf } from './ports/event-store.ts';
+export {
+  assertAppendArguments,
+  assertExpectedVersion,
+  ExpectedVersion,
+  streamIdOf,
+} from './ports/event-store.ts';
 export type {
   AppendResult,
   EventPublisher,
@@ -81,5 +104,9 @@ export type { Projection } from './projections/projection.ts';
 export { exponentialBackoff, noRetry, sleep } from './subscriptions/retry-policy.ts';
 export type { ExponentialBackoffOptions, RetryPolicy } from './subscriptions/retry-policy.ts';
 export { SubscriptionRunner } from './subscriptions/subscription-runner.ts';
-export type { StartFrom, SubscriptionRunnerOptions, SubscriptionState } from './subscriptions/subscription-runner.ts';
+export type {
+  StartFrom,
+  SubscriptionRunnerOptions,
+  SubscriptionState,
+} from './subscriptions/subscription-runner.ts';
 export { VERSION } from './version.ts';

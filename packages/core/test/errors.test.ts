@@ -10,19 +10,20 @@ import {
   isEventSourceError,
   NotFoundError,
   SchemaVersionError,
-  StoreUnavailableError,
+  UnavailableError,
 } from '../src/index.ts';
 
 describe('errors', () => {
   it('carry stable codes and keep the cause', () => {
     const cause = new Error('driver');
-    const error = new StoreUnavailableError('database down', { cause });
-    expect(error.code).toBe(ErrorCodes.storeUnavailable);
+    const error = new UnavailableError('database down', { cause });
+    expect(error.code).toBe(ErrorCodes.unavailable);
     expect(error.cause).toBe(cause);
-    expect(error.name).toBe('StoreUnavailableError');
-    expect(new ConcurrencyError({ aggregateId: 'a', aggregateType: 'T', expectedVersion: 1, actualVersion: 2 }).message).toBe(
-      'Concurrency conflict on T a: expected version 1, but the current version is 2',
-    );
+    expect(error.name).toBe('UnavailableError');
+    expect(
+      new ConcurrencyError({ aggregateId: 'a', aggregateType: 'T', expectedVersion: 1, actualVersion: 2 })
+        .message,
+    ).toBe('Concurrency conflict on T a: expected version 1, but the current version is 2');
   });
 
   it('are recognised across duplicate installs by marker and code', () => {

@@ -1,4 +1,4 @@
-import { EventSourceError, SerializationError, StoreUnavailableError } from '@eventsource/core';
+import { EventSourceError, SerializationError, UnavailableError } from '@eventsource/core';
 
 /** SQLSTATE codes the adapters react to. */
 export const PgErrorCodes = {
@@ -74,7 +74,7 @@ export function isConnectionError(error: unknown): boolean {
 export function translatePostgresError(error: unknown, operation: string): unknown {
   if (error instanceof EventSourceError) return error;
   if (isConnectionError(error)) {
-    return new StoreUnavailableError(`PostgreSQL is unavailable during ${operation}: ${messageOf(error)}`, {
+    return new UnavailableError(`PostgreSQL is unavailable during ${operation}: ${messageOf(error)}`, {
       cause: error,
     });
   }
@@ -84,7 +84,7 @@ export function translatePostgresError(error: unknown, operation: string): unkno
     code === PgErrorCodes.invalidSchemaName ||
     code === PgErrorCodes.undefinedFunction
   ) {
-    return new StoreUnavailableError(
+    return new UnavailableError(
       `${operation}: the store's tables are missing; run migrate() first (${messageOf(error)})`,
       {
         cause: error,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { StoreUnavailableError } from '@eventsource/core';
+import { UnavailableError } from '@eventsource/core';
 import { preparedStatement, query, statementName, withClient, withTransaction } from '../src/index.ts';
 import { databaseError, FakeClient, fakePool } from './fake-pool.ts';
 
@@ -20,11 +20,11 @@ describe('withClient', () => {
     expect(client.released).toEqual([undefined]);
   });
 
-  it('hands the client back as broken after a connection error, translated to StoreUnavailableError', async () => {
+  it('hands the client back as broken after a connection error, translated to UnavailableError', async () => {
     const terminated = databaseError('57P01');
     const client = new FakeClient(() => terminated);
     const failure = query(fakePool(client), 'read_all', { text: 'SELECT' });
-    await expect(failure).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(failure).rejects.toBeInstanceOf(UnavailableError);
     await expect(failure).rejects.toMatchObject({ cause: terminated });
     expect(client.released).toEqual([terminated]);
   });
@@ -42,7 +42,7 @@ describe('withClient', () => {
   it('translates a failure to connect', async () => {
     const refused = databaseError('ECONNREFUSED');
     const failure = withClient(fakePool(new FakeClient(), refused), 'probe', async () => undefined);
-    await expect(failure).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(failure).rejects.toBeInstanceOf(UnavailableError);
     await expect(failure).rejects.toMatchObject({ cause: refused });
   });
 });
@@ -76,7 +76,7 @@ describe('withTransaction', () => {
     );
     await expect(
       withTransaction(fakePool(client), 'probe', (borrowed) => borrowed.query('UPDATE t SET x = 1')),
-    ).rejects.toBeInstanceOf(StoreUnavailableError);
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(client.statements).toEqual(['BEGIN', 'UPDATE t SET x = 1']);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConcurrencyError, SerializationError, StoreUnavailableError } from '@eventsource/core';
+import { ConcurrencyError, SerializationError, UnavailableError } from '@eventsource/core';
 import { isConnectionError, sqlState, translatePostgresError, violatedConstraint } from '../src/index.ts';
 
 function databaseError(code: string, extra: Record<string, unknown> = {}): Error {
@@ -7,7 +7,7 @@ function databaseError(code: string, extra: Record<string, unknown> = {}): Error
 }
 
 describe('driver error translation', () => {
-  it('turns lost connections into StoreUnavailableError with the driver error as cause', () => {
+  it('turns lost connections into UnavailableError with the driver error as cause', () => {
     for (const error of [
       databaseError('57P01'),
       databaseError('08006'),
@@ -17,14 +17,14 @@ describe('driver error translation', () => {
     ]) {
       expect(isConnectionError(error)).toBe(true);
       const translated = translatePostgresError(error, 'append_events');
-      expect(translated).toBeInstanceOf(StoreUnavailableError);
+      expect(translated).toBeInstanceOf(UnavailableError);
       expect((translated as Error).cause).toBe(error);
     }
   });
 
-  it('reports missing tables as StoreUnavailableError telling to migrate', () => {
+  it('reports missing tables as UnavailableError telling to migrate', () => {
     const translated = translatePostgresError(databaseError('42P01'), 'read_all');
-    expect(translated).toBeInstanceOf(StoreUnavailableError);
+    expect(translated).toBeInstanceOf(UnavailableError);
     expect((translated as Error).message).toMatch(/migrate\(\)/);
   });
 

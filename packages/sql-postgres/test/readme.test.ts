@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { InvalidArgumentError, StoreUnavailableError } from '@eventsource/core';
+import { InvalidArgumentError, UnavailableError } from '@eventsource/core';
 import pg from 'pg';
 import {
   connectionAttributes,
@@ -20,7 +20,7 @@ it('runs the README usage example', async () => {
     Object.assign(new Error('terminating connection'), { code: '57P01' }),
     'read_notes',
   );
-  await pool.end(); // lost: StoreUnavailableError with the driver error as cause
+  await pool.end(); // lost: UnavailableError with the driver error as cause
   // README example, to here.
   expect(notes).toBe('"app"."notes"');
   expect(() => qualifiedName('app', 'notes; DROP TABLE x')).toThrow(InvalidArgumentError);
@@ -31,7 +31,7 @@ it('runs the README usage example', async () => {
   });
   expect(attributes).toMatchObject({ 'server.address': 'db.internal', 'db.namespace': 'orders' });
   expect(JSON.stringify(attributes)).not.toMatch(/secret/);
-  expect(lost).toBeInstanceOf(StoreUnavailableError);
+  expect(lost).toBeInstanceOf(UnavailableError);
 });
 
 it('keeps the README example identical to the code above', () => {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, isEventSourceError, StoreUnavailableError } from '@eventsource/core';
+import { InvalidArgumentError, isEventSourceError, UnavailableError } from '@eventsource/core';
 
 /** The extended result code of a better-sqlite3 `SqliteError` (`SQLITE_BUSY`, `SQLITE_CONSTRAINT_UNIQUE`, ...). */
 export function sqliteCodeOf(error: unknown): string | undefined {
@@ -11,7 +11,7 @@ export function sqliteCodeOf(error: unknown): string | undefined {
  * the library pass through; anything that is not a SQLite error is returned unchanged.
  * - `SQLITE_NOTADB` (the file is not a database) and constraint violations: `InvalidArgumentError`;
  * - everything else (`SQLITE_BUSY` after the busy timeout, `SQLITE_LOCKED`, I/O errors, a full
- *   disk, a read-only or corrupt file): `StoreUnavailableError`.
+ *   disk, a read-only or corrupt file): `UnavailableError`.
  */
 export function translateSqliteError(error: unknown, operation: string): unknown {
   if (isEventSourceError(error)) return error;
@@ -26,7 +26,7 @@ export function translateSqliteError(error: unknown, operation: string): unknown
     return new InvalidArgumentError(`SQLite ${operation} rejected the write (${code}): ${message}`, {
       cause: error,
     });
-  return new StoreUnavailableError(`SQLite ${operation} failed (${code}): ${message}`, { cause: error });
+  return new UnavailableError(`SQLite ${operation} failed (${code}): ${message}`, { cause: error });
 }
 
 /**

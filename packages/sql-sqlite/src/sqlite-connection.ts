@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import Database from 'better-sqlite3';
-import { ClosedError, InvalidArgumentError, StoreUnavailableError } from '@eventsource/core';
+import { ClosedError, InvalidArgumentError, UnavailableError } from '@eventsource/core';
 import {
   ATTR_DB_NAME,
   ATTR_DB_SYSTEM,
@@ -21,7 +21,7 @@ export interface SQLiteConnectionOptions {
    * is a different, empty database.
    */
   readonly database: string | SQLiteDatabase;
-  /** How long a writer waits for another connection's write lock before `StoreUnavailableError` (default 5000 ms). */
+  /** How long a writer waits for another connection's write lock before `UnavailableError` (default 5000 ms). */
   readonly busyTimeoutMs?: number;
 }
 
@@ -42,7 +42,7 @@ export class SQLiteConnection {
   /**
    * Opens (or borrows) the database and applies the pragmas. `component` names the holder in the
    * `ClosedError` thrown by `assertOpen()` after `close()`. Bad options: `InvalidArgumentError`; a
-   * file that cannot be opened: `StoreUnavailableError` (or `InvalidArgumentError` when it is not a
+   * file that cannot be opened: `UnavailableError` (or `InvalidArgumentError` when it is not a
    * SQLite database). A connection this constructor opened is closed again when it throws.
    */
   constructor(options: SQLiteConnectionOptions, component: string) {
@@ -63,7 +63,7 @@ export class SQLiteConnection {
         const translated = translateSqliteError(error, `open of ${basename(database)}`);
         if (translated !== error) throw translated;
         const message = sqliteMessageOf(error);
-        throw new StoreUnavailableError(`Cannot open the SQLite database ${basename(database)}: ${message}`, {
+        throw new UnavailableError(`Cannot open the SQLite database ${basename(database)}: ${message}`, {
           cause: error,
         });
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { InvalidArgumentError, NotFoundError, StoreUnavailableError } from '@eventsource/core';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '@eventsource/core';
 import { sqliteCodeOf, sqliteMessageOf, translateSqliteError } from '../src/index.ts';
 import { tempDirectory } from './temp-directory.ts';
 
@@ -31,8 +31,8 @@ describe('translateSqliteError', () => {
   it('keeps the driver error as cause, and passes other errors through', () => {
     const database = new Database(':memory:');
     const syntax = thrownBy(() => database.exec('SELEC 1'));
-    const translated = translateSqliteError(syntax, 'probe') as StoreUnavailableError;
-    expect(translated).toBeInstanceOf(StoreUnavailableError);
+    const translated = translateSqliteError(syntax, 'probe') as UnavailableError;
+    expect(translated).toBeInstanceOf(UnavailableError);
     expect(translated.cause).toBe(syntax);
     database.close();
     const plain = new TypeError('not sqlite');
@@ -43,7 +43,7 @@ describe('translateSqliteError', () => {
     expect(sqliteMessageOf('a string')).toBe('a string');
   });
 
-  it('reports SQLITE_BUSY from a second connection as StoreUnavailableError', () => {
+  it('reports SQLITE_BUSY from a second connection as UnavailableError', () => {
     const directory = tempDirectory();
     try {
       const first = new Database(directory.path());
@@ -52,7 +52,7 @@ describe('translateSqliteError', () => {
       first.exec('CREATE TABLE t (x); BEGIN IMMEDIATE; INSERT INTO t VALUES (1);');
       const busy = thrownBy(() => second.exec('BEGIN IMMEDIATE'));
       expect(sqliteCodeOf(busy)).toBe('SQLITE_BUSY');
-      expect(translateSqliteError(busy, 'append')).toBeInstanceOf(StoreUnavailableError);
+      expect(translateSqliteError(busy, 'append')).toBeInstanceOf(UnavailableError);
       first.exec('ROLLBACK');
       first.close();
       second.close();

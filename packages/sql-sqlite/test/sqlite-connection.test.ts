@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { ClosedError, InvalidArgumentError, StoreUnavailableError } from '@eventsource/core';
+import { ClosedError, InvalidArgumentError, UnavailableError } from '@eventsource/core';
 import { SQLiteConnection, type SQLiteDatabase } from '../src/index.ts';
 import { tempDirectory } from './temp-directory.ts';
 
@@ -94,10 +94,10 @@ describe('SQLiteConnection', () => {
     expect(((caught as Error).cause as { code?: string }).code).toBe('SQLITE_NOTADB');
   });
 
-  it('reports a file that cannot be opened as StoreUnavailableError naming only its base name', () => {
+  it('reports a file that cannot be opened as UnavailableError naming only its base name', () => {
     const path = join(directory.path('missing-directory'), 'orders.db');
     const caught = thrownBy(() => new SQLiteConnection({ database: path }, 'Probe'));
-    expect(caught).toBeInstanceOf(StoreUnavailableError);
+    expect(caught).toBeInstanceOf(UnavailableError);
     expect((caught as Error).message).toContain('orders.db');
     expect((caught as Error).message).not.toContain('missing-directory');
     expect((caught as Error).cause).toBeDefined();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { StoreUnavailableError } from '@eventsource/core';
+import { UnavailableError } from '@eventsource/core';
 import { PostgreSQLEventStore } from '../src/index.ts';
 import { createPool, dropSchema, randomSchema } from './support/database.ts';
 import { deposits, registry } from './support/fixtures.ts';
@@ -33,7 +33,7 @@ describe('faults', () => {
     await admin.end();
   });
 
-  it('a backend killed mid-append gives StoreUnavailableError, writes nothing, and the pool recovers', async () => {
+  it('a backend killed mid-append gives UnavailableError, writes nothing, and the pool recovers', async () => {
     const aggregateId = `held-killed-${schema}`;
     const events = deposits(aggregateId, 50);
     const append = store
@@ -45,7 +45,7 @@ describe('faults', () => {
     expect(killed.rows[0]!.killed).toBe(true);
 
     const error = await append;
-    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).toBeInstanceOf(UnavailableError);
     expect((error as Error).cause).toBeDefined();
 
     const leftovers = await admin.query<{ events: string; outbox: string }>(
@@ -77,7 +77,7 @@ describe('faults', () => {
     expect((await store.getEvents(aggregateId, 'Account')).events).toHaveLength(50);
   }, 30_000);
 
-  it('a pool that cannot reach the server gives StoreUnavailableError, not a raw socket error', async () => {
+  it('a pool that cannot reach the server gives UnavailableError, not a raw socket error', async () => {
     const { default: pg } = await import('pg');
     const unreachable = new pg.Pool({
       host: '127.0.0.1',
@@ -91,9 +91,9 @@ describe('faults', () => {
       const error = await offline
         .appendEvents(`offline-${schema}`, 'Account', deposits(`offline-${schema}`, 1), 'any')
         .catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error).toBeInstanceOf(UnavailableError);
       expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
-      await expect(offline.getGlobalPosition()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(offline.getGlobalPosition()).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       await offline.close();
       await unreachable.end();

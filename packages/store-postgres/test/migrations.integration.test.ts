@@ -75,9 +75,9 @@ describe('migrations', () => {
     await second.close();
   });
 
-  it('reports a store that was never migrated as StoreUnavailableError', async () => {
+  it('reports a store that was never migrated as UnavailableError', async () => {
     const store = new PostgreSQLEventStore({ pool, schema: randomSchema(), eventRegistry: registry });
-    await expect(store.getGlobalPosition()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(store.getGlobalPosition()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await store.close();
   });
 });

@@ -11,7 +11,7 @@ import {
   EventValidationError,
   InvalidArgumentError,
   SchemaVersionError,
-  StoreUnavailableError,
+  UnavailableError,
   type StoredEvent,
 } from '@eventsource/core';
 import {
@@ -177,7 +177,7 @@ describe('SQLiteEventStore given bad input', () => {
     expect(await store.getStreamVersion('order-4', 'Order')).toBe(0);
   });
 
-  it('reports a write lock held past the busy timeout as StoreUnavailableError, writing nothing', async () => {
+  it('reports a write lock held past the busy timeout as UnavailableError, writing nothing', async () => {
     const file = directory.path();
     await using store = new SQLiteEventStore({
       database: file,
@@ -191,7 +191,7 @@ describe('SQLiteEventStore given bad input', () => {
       const error = await store
         .appendEvents('order-5', 'Order', [event], 'any')
         .catch((caught: unknown) => caught);
-      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error).toBeInstanceOf(UnavailableError);
       expect(((error as Error).cause as { code?: string }).code).toBe('SQLITE_BUSY');
     } finally {
       other.exec('ROLLBACK');
@@ -200,9 +200,9 @@ describe('SQLiteEventStore given bad input', () => {
     expect(await store.getStreamVersion('order-5', 'Order')).toBe(0);
   });
 
-  it('reports a database that cannot be opened as StoreUnavailableError', () => {
+  it('reports a database that cannot be opened as UnavailableError', () => {
     expect(() => new SQLiteEventStore({ database: directory.path('missing/events.db') })).toThrow(
-      StoreUnavailableError,
+      UnavailableError,
     );
   });
 
