@@ -193,7 +193,11 @@ export class SchemaVersionError extends EventSourceError {
   }
 }
 
-/** A backing service (database, broker) cannot be reached, is shutting down or stayed busy too long. Nothing was written; retrying later may succeed. */
+/**
+ * A backing service (database, broker) cannot be reached, is shutting down or stayed busy too long.
+ * The operation did not complete; retrying later may succeed, and appends are idempotent by event
+ * id, so retrying one whose outcome is unknown never stores an event twice.
+ */
 export class UnavailableError extends EventSourceError {
   static override readonly code = ErrorCodes.unavailable;
   constructor(message: string, options?: EventSourceErrorOptions) {
