@@ -12,7 +12,7 @@ import {
 } from '@eventsource/core';
 import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
-import { ContractItemAdded, ContractQuantityChanged, contractRegistry, itemsAdded, noteTaken, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
+import { ContractItemAdded, ContractNoteTaken, ContractQuantityChanged, contractRegistry, itemsAdded, noteTaken, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 
 export interface EventStoreContractContext {
   readonly registry: EventRegistry;
@@ -170,6 +170,25 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
     });
 
+    it("never refuses an 'any' append under contention: each gets the next version", async () => {
+      const cartId = uniqueId('cart');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, index + 1), 'any')),
+      );
+      expect(results.every((result) => result.written === 1)).toBe(true);
+      const stream = await store.getEvents(cartId, 'ContractCart');
+      expect(stream.events.map((event) => event.aggregateVersion)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    });
+
+    it('keeps apart streams whose ids and types contain the separator', async () => {
+      const suffix = uniqueId('x');
+      await store.appendEvents(`a-${suffix}`, 'ContractCart', itemsAdded(`a-${suffix}`, 1), 'no_stream');
+      const other = ContractNoteTaken.create({ text: 'other' }, { aggregateId: suffix, aggregateType: 'ContractCart-a' });
+      await expect(store.appendEvents(suffix, 'ContractCart-a', [other], 'no_stream')).resolves.toMatchObject({ written: 1 });
+      expect(await store.getStreamVersion(`a-${suffix}`, 'ContractCart')).toBe(1);
+      expect((await store.getEvents(suffix, 'ContractCart-a')).events.map((event) => event.aggregateId)).toEqual([suffix]);
+    });
+
     it('finds events by aggregate type and tenant', async () => {
       const cartId = uniqueId('cart');
       const tenantId = uniqueId('tenant');
@@ -186,6 +205,12 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       const unknown = Unregistered.create({ n: 1 }, { aggregateId: cartId });
       await expect(store.appendEvents(cartId, 'ContractCart', [unknown], 'any')).rejects.toBeInstanceOf(EventTypeNotFoundError);
       await expect(store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), -1)).rejects.toBeInstanceOf(InvalidArgumentError);
+      for (const bad of [null, 'not events', [null], [42]]) {
+        await expect(Promise.resolve().then(() => store.appendEvents(cartId, 'ContractCart', bad as never, 'any'))).rejects.toBeInstanceOf(
+          InvalidArgumentError,
+        );
+        expect(() => void store.appendEvents(cartId, 'ContractCart', bad as never, 'any').catch(() => undefined)).not.toThrow();
+      }
       expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(0);
     });
 

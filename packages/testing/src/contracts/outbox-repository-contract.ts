@@ -63,6 +63,20 @@ export function outboxRepositoryContract(
       expect(again[0]).toMatchObject({ attempts: 1, lastError: 'broker down' });
     });
 
+    it("holds back an aggregate's later rows while an earlier one waits for a retry or a lease", async () => {
+      const cartId = uniqueId('cart');
+      const otherId = uniqueId('cart');
+      await outbox.add([...itemsAdded(cartId, 3), ...itemsAdded(otherId, 1)]);
+      const [first] = await outbox.getPending({ limit: 1 });
+      expect(first!.event.aggregateVersion).toBe(1);
+      const whileLeased = await outbox.getPending({ limit: 10 });
+      expect(whileLeased.map((entry) => entry.event.aggregateId)).toEqual([otherId]);
+      await outbox.markFailed(first!.id, 'broker down', new Date(Date.now() + 60_000));
+      expect(await outbox.getPending({ limit: 10 })).toEqual([]);
+      await outbox.markFailed(first!.id, 'poison', null);
+      expect((await outbox.getPending({ limit: 10 })).map((entry) => entry.event.aggregateVersion)).toEqual([2, 3]);
+    });
+
     it('offers a row again once its lease expires', async () => {
       await outbox.add(itemsAdded(uniqueId('cart'), 1));
       const [claimed] = await outbox.getPending({ limit: 1, leaseMs: 50 });
