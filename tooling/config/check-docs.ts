@@ -11,7 +11,9 @@ const snippetsDir = join(checkDir, '.snippets');
 
 const sources = [
   join(root, 'README.md'),
-  ...readdirSync(join(root, 'docs')).filter((name) => name.endsWith('.md')).map((name) => join(root, 'docs', name)),
+  ...readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => join(root, 'docs', name)),
   ...readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name, 'README.md')),
 ].filter((file) => existsSync(file));
 

@@ -12,9 +12,15 @@ let failures = 0;
 
 for (const name of readdirSync(packagesDir).sort()) {
   const dir = join(packagesDir, name);
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; private?: boolean };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    name: string;
+    private?: boolean;
+  };
   if (manifest.private) continue;
-  const packed = execFileSync('pnpm', ['pack', '--pack-destination', outDir, '--json'], { cwd: dir, encoding: 'utf8' });
+  const packed = execFileSync('pnpm', ['pack', '--pack-destination', outDir, '--json'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const tarball = (JSON.parse(packed) as { filename: string }).filename;
   for (const [tool, args] of [
     ['publint', ['exec', 'publint', '--strict', tarball]],

@@ -9,7 +9,12 @@ import {
   InMemoryEventStore,
   registerEvent,
 } from '@eventsource/core';
-import { ATTR_AGGREGATE_ID, ATTR_EVENT_COUNT, OTEL_AVAILABLE, TracingMixin } from '@eventsource/core/observability';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_EVENT_COUNT,
+  OTEL_AVAILABLE,
+  TracingMixin,
+} from '@eventsource/core/observability';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 
@@ -27,8 +32,12 @@ const sdk = new NodeSDK({
 sdk.start();
 
 // Step 2: cart events.
-const ItemAdded = registerEvent(defineEvent<{ product: string; quantity: number }, 'ItemAdded'>('ItemAdded', { aggregateType: 'Cart' }));
-const ItemRemoved = registerEvent(defineEvent<{ product: string }, 'ItemRemoved'>('ItemRemoved', { aggregateType: 'Cart' }));
+const ItemAdded = registerEvent(
+  defineEvent<{ product: string; quantity: number }, 'ItemAdded'>('ItemAdded', { aggregateType: 'Cart' }),
+);
+const ItemRemoved = registerEvent(
+  defineEvent<{ product: string }, 'ItemRemoved'>('ItemRemoved', { aggregateType: 'Cart' }),
+);
 
 // Step 3: the cart aggregate.
 interface CartState {
@@ -37,10 +46,15 @@ interface CartState {
 
 const cartHandlers = aggregateHandlers<CartState>()
   .on(ItemAdded, (state, event) => ({
-    items: { ...state.items, [event.data.product]: (state.items[event.data.product] ?? 0) + event.data.quantity },
+    items: {
+      ...state.items,
+      [event.data.product]: (state.items[event.data.product] ?? 0) + event.data.quantity,
+    },
   }))
   .on(ItemRemoved, (state, event) => ({
-    items: Object.fromEntries(Object.entries(state.items).filter(([product]) => product !== event.data.product)),
+    items: Object.fromEntries(
+      Object.entries(state.items).filter(([product]) => product !== event.data.product),
+    ),
   }));
 
 class CartAggregate extends DeclarativeAggregate<CartState> {
@@ -82,16 +96,22 @@ class CartService extends TracingMixin {
   }
 
   removeFromCart(cartId: string, product: string): Promise<CartAggregate> {
-    return this.createSpanContext('cart_service.remove_from_cart', { [ATTR_AGGREGATE_ID]: cartId, 'product.name': product }, async () => {
-      const cart = await this.#repository.load(cartId);
-      cart.removeItem(product);
-      await this.#repository.save(cart);
-      return cart;
-    });
+    return this.createSpanContext(
+      'cart_service.remove_from_cart',
+      { [ATTR_AGGREGATE_ID]: cartId, 'product.name': product },
+      async () => {
+        const cart = await this.#repository.load(cartId);
+        cart.removeItem(product);
+        await this.#repository.save(cart);
+        return cart;
+      },
+    );
   }
 
   getCart(cartId: string): Promise<CartAggregate> {
-    return this.createSpanContext('cart_service.get_cart', { [ATTR_AGGREGATE_ID]: cartId }, () => this.#repository.load(cartId));
+    return this.createSpanContext('cart_service.get_cart', { [ATTR_AGGREGATE_ID]: cartId }, () =>
+      this.#repository.load(cartId),
+    );
   }
 }
 

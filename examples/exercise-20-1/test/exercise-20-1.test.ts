@@ -6,7 +6,10 @@ const run = promisify(execFile);
 
 describe('examples/exercise-20-1', () => {
   it('runs with its start command and prints the cart spans', async () => {
-    const { stdout } = await run('pnpm', ['start'], { cwd: new URL('..', import.meta.url).pathname, timeout: 60_000 });
+    const { stdout } = await run('pnpm', ['start'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      timeout: 60_000,
+    });
     for (const name of [
       'cart_service.add_to_cart',
       'cart_service.remove_from_cart',

@@ -2,7 +2,13 @@
 // Run with: pnpm --dir examples/tutorial-20 start
 import { randomUUID } from 'node:crypto';
 import { AggregateRepository, InMemoryEventStore } from '@eventsource/core';
-import { ATTR_AGGREGATE_ID, ATTR_AGGREGATE_TYPE, ATTR_EVENT_COUNT, ATTR_EVENT_TYPE, OTEL_AVAILABLE } from '@eventsource/core/observability';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_AGGREGATE_TYPE,
+  ATTR_EVENT_COUNT,
+  ATTR_EVENT_TYPE,
+  OTEL_AVAILABLE,
+} from '@eventsource/core/observability';
 import { TaskAggregate } from './task.ts';
 import { TaskService } from './task-service.ts';
 import { setupTracingConsole } from './tracing.ts';
@@ -10,7 +16,11 @@ import { setupTracingConsole } from './tracing.ts';
 async function basicTracingExample(): Promise<void> {
   console.log('\n=== Basic Tracing Example ===\n');
   const eventStore = new InMemoryEventStore(); // enableTracing: true by default
-  const repository = new AggregateRepository({ eventStore, aggregateFactory: TaskAggregate, aggregateType: 'Task' });
+  const repository = new AggregateRepository({
+    eventStore,
+    aggregateFactory: TaskAggregate,
+    aggregateType: 'Task',
+  });
 
   const taskId = randomUUID();
   const task = repository.createNew(taskId);
@@ -23,7 +33,10 @@ async function basicTracingExample(): Promise<void> {
 
 async function customTracingExample(): Promise<void> {
   console.log('\n=== Custom Component Tracing ===\n');
-  const repository = new AggregateRepository({ eventStore: new InMemoryEventStore(), aggregateFactory: TaskAggregate });
+  const repository = new AggregateRepository({
+    eventStore: new InMemoryEventStore(),
+    aggregateFactory: TaskAggregate,
+  });
   const service = new TaskService(repository, true);
 
   let task = await service.createTask('Build observability');

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AggregateRepository } from '@eventsource/core';
-import { ATTR_AGGREGATE_ID, ATTR_AGGREGATE_TYPE, ATTR_EVENT_COUNT, TracingMixin } from '@eventsource/core/observability';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_AGGREGATE_TYPE,
+  ATTR_EVENT_COUNT,
+  TracingMixin,
+} from '@eventsource/core/observability';
 import type { TaskAggregate } from './task.ts';
 
 /** Service layer with custom tracing: shows how to add tracing to your own components. */
@@ -36,6 +41,8 @@ export class TaskService extends TracingMixin {
   }
 
   getTask(taskId: string): Promise<TaskAggregate> {
-    return this.createSpanContext('task_service.get_task', { [ATTR_AGGREGATE_ID]: taskId }, () => this.#repository.load(taskId));
+    return this.createSpanContext('task_service.get_task', { [ATTR_AGGREGATE_ID]: taskId }, () =>
+      this.#repository.load(taskId),
+    );
   }
 }

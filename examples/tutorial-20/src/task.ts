@@ -1,7 +1,11 @@
 import { aggregateHandlers, DeclarativeAggregate, defineEvent, registerEvent } from '@eventsource/core';
 
-export const TaskCreated = registerEvent(defineEvent<{ title: string }, 'TaskCreated'>('TaskCreated', { aggregateType: 'Task' }));
-export const TaskCompleted = registerEvent(defineEvent<Record<string, never>, 'TaskCompleted'>('TaskCompleted', { aggregateType: 'Task' }));
+export const TaskCreated = registerEvent(
+  defineEvent<{ title: string }, 'TaskCreated'>('TaskCreated', { aggregateType: 'Task' }),
+);
+export const TaskCompleted = registerEvent(
+  defineEvent<Record<string, never>, 'TaskCompleted'>('TaskCompleted', { aggregateType: 'Task' }),
+);
 
 export interface TaskState {
   readonly taskId: string;

@@ -6,7 +6,10 @@ const run = promisify(execFile);
 
 describe('examples/tutorial-20', () => {
   it('runs with its start command and prints the spans the tutorial promises', async () => {
-    const { stdout } = await run('pnpm', ['start'], { cwd: new URL('..', import.meta.url).pathname, timeout: 60_000 });
+    const { stdout } = await run('pnpm', ['start'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      timeout: 60_000,
+    });
     for (const name of [
       'in_memory_event_store.append_events',
       'in_memory_event_store.get_events',

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { AggregateRoot, type DomainEvent, EventVersionError, InvalidArgumentError, UnhandledEventError } from '../src/index.ts';
+import {
+  AggregateRoot,
+  type DomainEvent,
+  EventVersionError,
+  InvalidArgumentError,
+  UnhandledEventError,
+} from '../src/index.ts';
 import { aggregateScenario, Task, TaskCompleted, TaskCreated, TaskRenamed } from './support.ts';
 
 class Counter extends AggregateRoot<{ count: number }> {
@@ -32,28 +38,45 @@ describe('aggregates', () => {
   });
 
   it('assert state and errors with the scenario helper', async () => {
-    await aggregateScenario(Task, 't2').given([TaskCreated, { title: 'a' }]).when((task) => task.complete()).thenState({ title: 'a', completed: true });
-    await aggregateScenario(Task, 't3').given([TaskCreated, { title: 'a' }], [TaskCompleted, {}]).when((task) => task.complete()).thenThrows(Error);
+    await aggregateScenario(Task, 't2')
+      .given([TaskCreated, { title: 'a' }])
+      .when((task) => task.complete())
+      .thenState({ title: 'a', completed: true });
+    await aggregateScenario(Task, 't3')
+      .given([TaskCreated, { title: 'a' }], [TaskCompleted, {}])
+      .when((task) => task.complete())
+      .thenThrows(Error);
   });
 
   it('reject events at the wrong version or for another aggregate', () => {
     const task = new Task('t4');
-    expect(() => task.applyEvent(TaskCreated.create({ title: 'x' }, { aggregateId: 't4', aggregateVersion: 2 }))).toThrow(EventVersionError);
-    expect(() => task.applyEvent(TaskCreated.create({ title: 'x' }, { aggregateId: 'other' }))).toThrow(EventVersionError);
+    expect(() =>
+      task.applyEvent(TaskCreated.create({ title: 'x' }, { aggregateId: 't4', aggregateVersion: 2 })),
+    ).toThrow(EventVersionError);
+    expect(() => task.applyEvent(TaskCreated.create({ title: 'x' }, { aggregateId: 'other' }))).toThrow(
+      EventVersionError,
+    );
     task.loadFromHistory([TaskCreated.create({ title: 'x' }, { aggregateId: 't4', aggregateVersion: 1 })]);
-    expect(() => task.loadFromHistory([TaskCreated.create({ title: 'x' }, { aggregateId: 't4', aggregateVersion: 1 })])).toThrow(EventVersionError);
+    expect(() =>
+      task.loadFromHistory([TaskCreated.create({ title: 'x' }, { aggregateId: 't4', aggregateVersion: 1 })]),
+    ).toThrow(EventVersionError);
     expect(task.version).toBe(1);
     expect(() => new Task('')).toThrow(InvalidArgumentError);
   });
 
   it('refuse events without a handler unless told to ignore them', () => {
     const task = new Task('t5');
-    expect(() => task.applyEvent({ ...TaskCreated.create({ title: 'x' }, { aggregateId: 't5' }), eventType: 'Mystery' })).toThrow(UnhandledEventError);
+    expect(() =>
+      task.applyEvent({ ...TaskCreated.create({ title: 'x' }, { aggregateId: 't5' }), eventType: 'Mystery' }),
+    ).toThrow(UnhandledEventError);
     class Lenient extends Task {
       protected override readonly unhandledEvents = 'ignore' as const;
     }
     const lenient = new Lenient('t6');
-    lenient.applyEvent({ ...TaskCreated.create({ title: 'x' }, { aggregateId: 't6' }), eventType: 'Mystery' });
+    lenient.applyEvent({
+      ...TaskCreated.create({ title: 'x' }, { aggregateId: 't6' }),
+      eventType: 'Mystery',
+    });
     expect(lenient.version).toBe(1);
   });
 

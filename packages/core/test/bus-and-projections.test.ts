@@ -9,7 +9,15 @@ import {
   type DomainEvent,
 } from '../src/index.ts';
 import { getOpenTelemetryApi } from '../src/observability/index.ts';
-import { captureTelemetry, isChildOf, linksTo, runProjection, TaskCompleted, TaskCreated, type TelemetryCapture } from './support.ts';
+import {
+  captureTelemetry,
+  isChildOf,
+  linksTo,
+  runProjection,
+  TaskCompleted,
+  TaskCreated,
+  type TelemetryCapture,
+} from './support.ts';
 
 class OrderProjection {
   readonly seen: string[] = [];
@@ -51,10 +59,22 @@ describe('InMemoryEventBus', () => {
     expect(notifications).toEqual(['task-1']);
     expect(all).toEqual(['TaskCreated']);
     const dispatch = telemetry.span('eventsource.event_bus.dispatch');
-    expect(dispatch.attributes).toMatchObject({ 'eventsource.handler.count': 3, 'eventsource.event.type': 'TaskCreated', 'eventsource.aggregate.id': 'task-1' });
+    expect(dispatch.attributes).toMatchObject({
+      'eventsource.handler.count': 3,
+      'eventsource.event.type': 'TaskCreated',
+      'eventsource.aggregate.id': 'task-1',
+    });
     const handles = telemetry.spansNamed('eventsource.event_bus.handle');
-    expect(handles.map((span) => span.attributes['eventsource.handler.name'])).toEqual(['OrderProjection', 'NotificationService', 'anonymous']);
-    expect(handles.every((span) => isChildOf(span, dispatch) && span.attributes['eventsource.handler.success'] === true)).toBe(true);
+    expect(handles.map((span) => span.attributes['eventsource.handler.name'])).toEqual([
+      'OrderProjection',
+      'NotificationService',
+      'anonymous',
+    ]);
+    expect(
+      handles.every(
+        (span) => isChildOf(span, dispatch) && span.attributes['eventsource.handler.success'] === true,
+      ),
+    ).toBe(true);
     unsubscribeAll();
     expect(bus.unsubscribe('TaskCreated', projection)).toBe(true);
     expect(bus.unsubscribe('TaskCreated', projection)).toBe(false);
@@ -65,11 +85,17 @@ describe('InMemoryEventBus', () => {
     const ran: string[] = [];
     bus.subscribe(TaskCreated, { name: 'Broken', handle: () => Promise.reject(new TypeError('nope')) });
     bus.subscribe(TaskCreated, () => void ran.push('second'));
-    const error = await bus.publish([TaskCreated.create({ title: 'x' }, { aggregateId: 't' })]).catch((caught: unknown) => caught);
+    const error = await bus
+      .publish([TaskCreated.create({ title: 'x' }, { aggregateId: 't' })])
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(HandlerDispatchError);
-    expect((error as HandlerDispatchError).failures.map((failure) => failure.handlerName)).toEqual(['Broken']);
+    expect((error as HandlerDispatchError).failures.map((failure) => failure.handlerName)).toEqual([
+      'Broken',
+    ]);
     expect(ran).toEqual(['second']);
-    const failed = telemetry.spansNamed('eventsource.event_bus.handle').find((span) => span.attributes['eventsource.handler.name'] === 'Broken')!;
+    const failed = telemetry
+      .spansNamed('eventsource.event_bus.handle')
+      .find((span) => span.attributes['eventsource.handler.name'] === 'Broken')!;
     expect(failed.attributes['eventsource.handler.success']).toBe(false);
     expect(failed.status.code).toBe(2);
     expect(telemetry.span('eventsource.event_bus.dispatch').status.code).toBe(2);
@@ -96,8 +122,14 @@ describe('projections', () => {
       [TaskCompleted, {}, 't1'],
       [TaskCreated, { title: 'b' }, 't2'],
     ]);
-    await board.handle({ ...TaskCreated.create({ title: 'z' }, { aggregateId: 't9' }), eventType: 'Unrelated' });
-    expect([...board.titles]).toEqual([['t1', 'a'], ['t2', 'b']]);
+    await board.handle({
+      ...TaskCreated.create({ title: 'z' }, { aggregateId: 't9' }),
+      eventType: 'Unrelated',
+    });
+    expect([...board.titles]).toEqual([
+      ['t1', 'a'],
+      ['t2', 'b'],
+    ]);
     expect([...board.done]).toEqual(['t1']);
     expect(board.eventTypes).toEqual(['TaskCreated', 'TaskCompleted']);
     expect(board.name).toBe('TaskBoard');
@@ -119,7 +151,10 @@ describe('projections', () => {
     };
     await new TaskBoard(true).handle(event);
     const handle = telemetry.span('eventsource.projection.handle');
-    expect(handle.attributes).toMatchObject({ 'eventsource.projection.name': 'TaskBoard', 'eventsource.event.type': 'TaskCreated' });
+    expect(handle.attributes).toMatchObject({
+      'eventsource.projection.name': 'TaskBoard',
+      'eventsource.event.type': 'TaskCreated',
+    });
     expect(linksTo(handle, telemetry.span('origin'))).toBe(true);
     const handler = telemetry.span('eventsource.projection.handler');
     expect(isChildOf(handler, handle)).toBe(true);

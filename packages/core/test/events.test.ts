@@ -26,7 +26,13 @@ import { TaskCreated } from './support.ts';
 describe('events', () => {
   it('creates envelopes with ids, time, correlation and the given data', () => {
     const event = TaskCreated.create({ title: 'Write tests' }, { aggregateId: 'task-1' });
-    expect(event).toMatchObject({ eventType: 'TaskCreated', aggregateType: 'Task', aggregateVersion: 1, eventVersion: 1, causationId: null });
+    expect(event).toMatchObject({
+      eventType: 'TaskCreated',
+      aggregateType: 'Task',
+      aggregateVersion: 1,
+      eventVersion: 1,
+      causationId: null,
+    });
     expect(event.eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(event.occurredAt).toBeInstanceOf(Date);
     expect(Object.isFrozen(event)).toBe(true);
@@ -45,15 +51,24 @@ describe('events', () => {
   it('refuses bad definitions and envelopes', () => {
     expect(() => defineEvent('has space')).toThrow(InvalidArgumentError);
     expect(() => defineEvent('V0', { version: 0 })).toThrow(InvalidArgumentError);
-    expect(() => defineEvent('V3', { version: 3, upcasters: { 1: (data) => data } })).toThrow(/upcaster from version 2/);
-    expect(() => defineEvent('V2', { version: 2, upcasters: { 1: (data) => data, 5: (data) => data } })).toThrow(InvalidArgumentError);
+    expect(() => defineEvent('V3', { version: 3, upcasters: { 1: (data) => data } })).toThrow(
+      /upcaster from version 2/,
+    );
+    expect(() =>
+      defineEvent('V2', { version: 2, upcasters: { 1: (data) => data, 5: (data) => data } }),
+    ).toThrow(InvalidArgumentError);
     expect(() => defineEvent('NoType').create({}, { aggregateId: 'x' })).toThrow(/aggregateType is required/);
     expect(() => TaskCreated.create({ title: 'x' }, { aggregateId: '' })).toThrow(InvalidArgumentError);
-    expect(() => TaskCreated.create({ title: 'x' }, { aggregateId: 'a', aggregateVersion: 0 })).toThrow(InvalidArgumentError);
+    expect(() => TaskCreated.create({ title: 'x' }, { aggregateId: 'a', aggregateVersion: 0 })).toThrow(
+      InvalidArgumentError,
+    );
   });
 
   it('validates payloads with any Standard Schema, on create and on read', () => {
-    const Priced = defineEvent('Priced', { aggregateType: 'Item', schema: z.object({ price: z.number().positive() }) });
+    const Priced = defineEvent('Priced', {
+      aggregateType: 'Item',
+      schema: z.object({ price: z.number().positive() }),
+    });
     expect(Priced.create({ price: 3 }, { aggregateId: 'i' }).data).toEqual({ price: 3 });
     const error = (() => {
       try {
@@ -66,12 +81,17 @@ describe('events', () => {
     expect((error as EventValidationError).issues[0]!.path).toEqual(['price']);
     const registry = new EventRegistry();
     registry.register(Priced);
-    const record = { ...serializeEvent(Priced.create({ price: 3 }, { aggregateId: 'i' })), data: '{"price":-2}' };
+    const record = {
+      ...serializeEvent(Priced.create({ price: 3 }, { aggregateId: 'i' })),
+      data: '{"price":-2}',
+    };
     expect(() => deserializeEvent(record, registry)).toThrow(EventValidationError);
   });
 
   it('refuses asynchronous schemas', () => {
-    const asyncSchema = { '~standard': { version: 1, vendor: 'test', validate: async (value: unknown) => ({ value }) } } as const;
+    const asyncSchema = {
+      '~standard': { version: 1, vendor: 'test', validate: async (value: unknown) => ({ value }) },
+    } as const;
     const Async = defineEvent('AsyncSchema', { aggregateType: 'A', schema: asyncSchema as never });
     expect(() => Async.create({}, { aggregateId: 'a' })).toThrow(/synchronously/);
   });
@@ -98,7 +118,12 @@ describe('events', () => {
   });
 
   it('round-trips dates and bigints through JSON', () => {
-    const value = { at: new Date('2026-01-02T03:04:05.678Z'), big: 12345678901234567890n, list: [new Date(0)], plain: { $date: 1 } };
+    const value = {
+      at: new Date('2026-01-02T03:04:05.678Z'),
+      big: 12345678901234567890n,
+      list: [new Date(0)],
+      plain: { $date: 1 },
+    };
     const revived = fromJson(toJson(value)) as typeof value;
     expect(revived.at).toEqual(value.at);
     expect(revived.big).toBe(value.big);
@@ -120,22 +145,42 @@ describe('events', () => {
     const Renamed = defineEvent<{ fullName: string }>('PersonNamed', {
       aggregateType: 'Person',
       version: 3,
-      upcasters: { 1: (data) => ({ name: (data as { n: string }).n }), 2: (data) => ({ fullName: (data as { name: string }).name }) },
+      upcasters: {
+        1: (data) => ({ name: (data as { n: string }).n }),
+        2: (data) => ({ fullName: (data as { name: string }).name }),
+      },
     });
     const registry = new EventRegistry();
     registry.register(Renamed);
-    const stored = { ...serializeEvent(createEvent({ eventType: 'PersonNamed', aggregateType: 'Person', aggregateId: 'p', data: { n: 'Ada' } })), eventVersion: 1 };
+    const stored = {
+      ...serializeEvent(
+        createEvent({
+          eventType: 'PersonNamed',
+          aggregateType: 'Person',
+          aggregateId: 'p',
+          data: { n: 'Ada' },
+        }),
+      ),
+      eventVersion: 1,
+    };
     const event = deserializeEvent(stored, registry);
     expect(event.data).toEqual({ fullName: 'Ada' });
     expect(event.eventVersion).toBe(3);
-    expect(() => deserializeEvent({ ...stored, eventVersion: 4 }, registry)).toThrow(/newer than the registered version/);
-    expect(() => deserializeEvent({ ...stored, eventType: 'Unknown' }, registry)).toThrow(EventTypeNotFoundError);
+    expect(() => deserializeEvent({ ...stored, eventVersion: 4 }, registry)).toThrow(
+      /newer than the registered version/,
+    );
+    expect(() => deserializeEvent({ ...stored, eventType: 'Unknown' }, registry)).toThrow(
+      EventTypeNotFoundError,
+    );
   });
 
   it('encodes events for the wire and rejects malformed messages', () => {
     const registry = new EventRegistry();
     registry.register(TaskCreated);
-    const event = TaskCreated.create({ title: 'x', due: new Date('2027-01-01T00:00:00Z') }, { aggregateId: 't', tenantId: 'acme', actorId: 'ada' });
+    const event = TaskCreated.create(
+      { title: 'x', due: new Date('2027-01-01T00:00:00Z') },
+      { aggregateId: 't', tenantId: 'acme', actorId: 'ada' },
+    );
     const decoded = decodeEvent(Buffer.from(encodeEvent(event)), registry);
     expect(decoded).toEqual(event);
     expect(() => decodeEvent('{"hello":1}', registry)).toThrow(SerializationError);
@@ -149,7 +194,12 @@ describe('events', () => {
     const event = TaskCreated.create({ title: 'x', due: new Date(7) }, { aggregateId: 't' });
     const record = serializeEvent(event);
     const parsed = deserializeEvent(
-      { ...record, data: JSON.parse(record.data), metadata: JSON.parse(record.metadata), occurredAt: event.occurredAt },
+      {
+        ...record,
+        data: JSON.parse(record.data),
+        metadata: JSON.parse(record.metadata),
+        occurredAt: event.occurredAt,
+      },
       registry,
     );
     expect(parsed.data).toEqual(event.data);

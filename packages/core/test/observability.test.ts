@@ -132,8 +132,13 @@ describe('observability', () => {
     expect(service.placeOrder('c-1')).toBe('order-1');
     expect(telemetry.span('notification_service.send_email').attributes).toEqual({ channel: 'email' });
     expect(telemetry.span('notification_service.count').kind).toBe(2);
-    expect(telemetry.span('order_service.place_order').attributes).toEqual({ 'customer.id': 'c-1', 'eventsource.aggregate.id': 'order-1' });
-    expect(telemetry.span('order_service.place_order').instrumentationScope.name).toBe('notification-service');
+    expect(telemetry.span('order_service.place_order').attributes).toEqual({
+      'customer.id': 'c-1',
+      'eventsource.aggregate.id': 'order-1',
+    });
+    expect(telemetry.span('order_service.place_order').instrumentationScope.name).toBe(
+      'notification-service',
+    );
     const quiet = new NotificationService(false);
     expect(quiet.tracingEnabled).toBe(false);
     await quiet.sendEmail('x');
@@ -145,10 +150,14 @@ describe('observability', () => {
 
   it('records errors on spans, sync and async, and nests spans', async () => {
     const tracer = new ComponentTracer('scope-under-test', true);
-    expect(() => tracer.run('sync.failure', {}, () => {
-      throw new TypeError('sync');
-    })).toThrow('sync');
-    await expect(tracer.run('async.failure', {}, async () => Promise.reject('text error'))).rejects.toBe('text error');
+    expect(() =>
+      tracer.run('sync.failure', {}, () => {
+        throw new TypeError('sync');
+      }),
+    ).toThrow('sync');
+    await expect(tracer.run('async.failure', {}, async () => Promise.reject('text error'))).rejects.toBe(
+      'text error',
+    );
     const value = tracer.run('outer', { attributes: { skipped: undefined, kept: 1 } }, (outer) => {
       setAttributes(outer, { later: 'yes', none: undefined });
       return tracer.run('inner', {}, () => 42);
@@ -156,7 +165,10 @@ describe('observability', () => {
     expect(value).toBe(42);
     const sync = telemetry.span('sync.failure');
     expect(sync.status).toEqual({ code: 2, message: 'sync' });
-    expect(sync.attributes).toMatchObject({ 'error.type': 'TypeError', 'eventsource.error.type': 'TypeError' });
+    expect(sync.attributes).toMatchObject({
+      'error.type': 'TypeError',
+      'eventsource.error.type': 'TypeError',
+    });
     expect(telemetry.span('async.failure').attributes['error.type']).toBe('string');
     expect(telemetry.span('outer').attributes).toEqual({ kept: 1, later: 'yes' });
     expect(isChildOf(telemetry.span('inner'), telemetry.span('outer'))).toBe(true);
@@ -164,11 +176,26 @@ describe('observability', () => {
   });
 
   it('formats and parses W3C traceparent, refusing malformed values', () => {
-    const context = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 };
+    const context = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+    };
     expect(formatTraceparent(context)).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
-    expect(parseTraceparent(formatTraceparent(context), 'vendor=1')).toMatchObject({ ...context, isRemote: true });
-    expect(parseTraceparent(formatTraceparent(context), 'vendor=1')?.traceState?.serialize()).toBe('vendor=1');
-    for (const bad of [undefined, 42, 'garbage', '00-00000000000000000000000000000000-b7ad6b7169203331-01', '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01']) {
+    expect(parseTraceparent(formatTraceparent(context), 'vendor=1')).toMatchObject({
+      ...context,
+      isRemote: true,
+    });
+    expect(parseTraceparent(formatTraceparent(context), 'vendor=1')?.traceState?.serialize()).toBe(
+      'vendor=1',
+    );
+    for (const bad of [
+      undefined,
+      42,
+      'garbage',
+      '00-00000000000000000000000000000000-b7ad6b7169203331-01',
+      '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01',
+    ]) {
       expect(parseTraceparent(bad)).toBeUndefined();
     }
     const events = [0, 1, 2].map((index) => ({
@@ -186,7 +213,11 @@ describe('observability', () => {
     const headers: Record<string, string> = {};
     injectTraceHeaders(headers, context);
     expect(headers.traceparent).toBe(formatTraceparent(span.spanContext()));
-    const extracted = extractTraceHeaders({ traceparent: Buffer.from(headers.traceparent!), other: [Buffer.from('x')], nothing: null });
+    const extracted = extractTraceHeaders({
+      traceparent: Buffer.from(headers.traceparent!),
+      other: [Buffer.from('x')],
+      nothing: null,
+    });
     expect(api.trace.getSpanContext(extracted!)?.spanId).toBe(span.spanContext().spanId);
     expect(extractTraceHeaders({})).toBeUndefined();
     const asParent = consumerSpanRelation(extracted, 'parent');
@@ -198,7 +229,10 @@ describe('observability', () => {
     const fallback: Record<string, string> = {};
     injectTraceHeaders(fallback, context);
     expect(fallback.traceparent).toBe(headers.traceparent);
-    expect(api.trace.getSpanContext(extractTraceHeaders({ traceparent: fallback.traceparent, tracestate: 'a=b' })!)?.spanId).toBe(span.spanContext().spanId);
+    expect(
+      api.trace.getSpanContext(extractTraceHeaders({ traceparent: fallback.traceparent, tracestate: 'a=b' })!)
+        ?.spanId,
+    ).toBe(span.spanContext().spanId);
     span.end();
   });
 
@@ -212,7 +246,9 @@ describe('observability', () => {
     instruments()?.counter.add(2);
     expect(created).toBe(1);
     const reader = new PullReader();
-    const injected = lazyInstruments('lazy-scope', (meter) => meter.createCounter('injected.counter'), { meterProvider: new MeterProvider({ readers: [reader] }) });
+    const injected = lazyInstruments('lazy-scope', (meter) => meter.createCounter('injected.counter'), {
+      meterProvider: new MeterProvider({ readers: [reader] }),
+    });
     injected()?.add(5);
     const { resourceMetrics } = await reader.collect();
     expect(resourceMetrics.scopeMetrics[0]!.metrics[0]!.dataPoints[0]!.value).toBe(5);
@@ -224,10 +260,14 @@ describe('observability', () => {
   it('logs through the configured logger with trace ids on records', () => {
     const records: { level: string; fields: Record<string, unknown>; message?: string }[] = [];
     const capture = (bindings: Record<string, unknown>): Logger => ({
-      debug: (fields, message) => void records.push({ level: 'debug', fields: { ...bindings, ...(fields as object) }, message }),
-      info: (fields, message) => void records.push({ level: 'info', fields: { ...bindings, ...(fields as object) }, message }),
-      warn: (fields, message) => void records.push({ level: 'warn', fields: { ...bindings, ...(fields as object) }, message }),
-      error: (fields, message) => void records.push({ level: 'error', fields: { ...bindings, ...(fields as object) }, message }),
+      debug: (fields, message) =>
+        void records.push({ level: 'debug', fields: { ...bindings, ...(fields as object) }, message }),
+      info: (fields, message) =>
+        void records.push({ level: 'info', fields: { ...bindings, ...(fields as object) }, message }),
+      warn: (fields, message) =>
+        void records.push({ level: 'warn', fields: { ...bindings, ...(fields as object) }, message }),
+      error: (fields, message) =>
+        void records.push({ level: 'error', fields: { ...bindings, ...(fields as object) }, message }),
       child: (more) => capture({ ...bindings, ...more }),
     });
     const logger = getLogger(LoggerNames.storesSqlite);
@@ -245,16 +285,35 @@ describe('observability', () => {
     configureLogging(consoleLogger({ level: 'warn' }));
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     const info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-    getLogger(LoggerNames.busKafka).child({ partition: 1 }).warn({ detail: { a: 1 } }, 'lagging');
+    getLogger(LoggerNames.busKafka)
+      .child({ partition: 1 })
+      .warn({ detail: { a: 1 } }, 'lagging');
     getLogger(LoggerNames.busKafka).info('hidden below the level');
     consoleLogger({ level: 'debug' }).debug('debug line');
     expect(warn).toHaveBeenCalledWith('WARN eventsource.bus.kafka lagging partition=1 detail={"a":1}');
     expect(info).not.toHaveBeenCalled();
     warn.mockRestore();
     info.mockRestore();
-    configureLogging({ debug() {}, info() {}, warn() {}, error() {}, child() { return this; } });
-    expect(records[0]).toEqual({ level: 'info', fields: { logger: 'eventsource.stores.sqlite', aggregate_id: 'a1' }, message: 'outside a span' });
+    configureLogging({
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      child() {
+        return this;
+      },
+    });
+    expect(records[0]).toEqual({
+      level: 'info',
+      fields: { logger: 'eventsource.stores.sqlite', aggregate_id: 'a1' },
+      message: 'outside a span',
+    });
     const spanContext = telemetry.span('logged').spanContext();
-    expect(records[1]!.fields).toMatchObject({ logger: 'eventsource.stores.sqlite', component: 'x', trace_id: spanContext.traceId, span_id: spanContext.spanId });
+    expect(records[1]!.fields).toMatchObject({
+      logger: 'eventsource.stores.sqlite',
+      component: 'x',
+      trace_id: spanContext.traceId,
+      span_id: spanContext.spanId,
+    });
   });
 });

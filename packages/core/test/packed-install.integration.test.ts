@@ -25,9 +25,15 @@ async function openAndLoad() { const account = repository.createNew('acc-1'); ac
 
 function project(name: string, dependencies: Record<string, string>, main: string): string {
   const dir = mkdtempSync(join(tmpdir(), `eventsource-${name}-`));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module', dependencies }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name, private: true, type: 'module', dependencies }),
+  );
   writeFileSync(join(dir, 'main.mjs'), main);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: dir,
+    stdio: 'pipe',
+  });
   return dir;
 }
 
@@ -39,7 +45,10 @@ describe('packed @eventsource/core', () => {
     const out = mkdtempSync(join(tmpdir(), 'eventsource-tarball-'));
     dirs.push(out);
     execFileSync('pnpm', ['run', 'build'], { cwd: packageDir, stdio: 'pipe' });
-    const packed = execFileSync('pnpm', ['pack', '--pack-destination', out, '--json'], { cwd: packageDir, encoding: 'utf8' });
+    const packed = execFileSync('pnpm', ['pack', '--pack-destination', out, '--json'], {
+      cwd: packageDir,
+      encoding: 'utf8',
+    });
     tarball = (JSON.parse(packed) as { filename: string }).filename;
   }, 120_000);
   afterAll(() => {
@@ -49,7 +58,12 @@ describe('packed @eventsource/core', () => {
   it('runs in a project with the OpenTelemetry SDK and emits its spans', () => {
     const dir = project(
       'with-otel',
-      { '@eventsource/core': `file:${tarball}`, '@opentelemetry/api': '1.10.0', '@opentelemetry/sdk-trace': '3.1.1', '@opentelemetry/context-async-hooks': '3.1.1' },
+      {
+        '@eventsource/core': `file:${tarball}`,
+        '@opentelemetry/api': '1.10.0',
+        '@opentelemetry/sdk-trace': '3.1.1',
+        '@opentelemetry/context-async-hooks': '3.1.1',
+      },
       `${program}
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -66,7 +80,12 @@ console.log(JSON.stringify({ otel: OTEL_AVAILABLE, open: loaded.state.open, span
     expect(output).toEqual({
       otel: true,
       open: true,
-      spans: ['in_memory_event_store.append_events', 'eventsource.repository.save', 'in_memory_event_store.get_events', 'eventsource.repository.load'],
+      spans: [
+        'in_memory_event_store.append_events',
+        'eventsource.repository.save',
+        'in_memory_event_store.get_events',
+        'eventsource.repository.load',
+      ],
     });
   }, 180_000);
 

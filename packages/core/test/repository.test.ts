@@ -50,7 +50,11 @@ describe('AggregateRepository', () => {
     });
     expect(isChildOf(telemetry.span('in_memory_event_store.append_events'), save)).toBe(true);
     const load = telemetry.span('eventsource.repository.load');
-    expect(load.attributes).toMatchObject({ 'eventsource.version': 1, 'eventsource.events.replayed': 1, 'eventsource.snapshot.used': false });
+    expect(load.attributes).toMatchObject({
+      'eventsource.version': 1,
+      'eventsource.events.replayed': 1,
+      'eventsource.snapshot.used': false,
+    });
     expect(isChildOf(telemetry.span('in_memory_event_store.get_events'), load)).toBe(true);
   });
 
@@ -93,13 +97,21 @@ describe('AggregateRepository', () => {
   it('retries a command on conflict with update()', async () => {
     const repository = new AggregateRepository({ eventStore: store, aggregateFactory: Task });
     await newTask(repository, 'busy');
-    const results = await Promise.all(Array.from({ length: 5 }, (_, index) => repository.update('busy', (task) => task.rename(`title ${index}`), { maxRetries: 10 })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, index) =>
+        repository.update('busy', (task) => task.rename(`title ${index}`), { maxRetries: 10 }),
+      ),
+    );
     expect(results).toHaveLength(5);
     expect(await store.getStreamVersion('busy', 'Task')).toBe(6);
-    await expect(repository.update('busy', (task) => task.rename('x'), { maxRetries: 0 })).resolves.toBeDefined();
+    await expect(
+      repository.update('busy', (task) => task.rename('x'), { maxRetries: 0 }),
+    ).resolves.toBeDefined();
     const created = await repository.update('fresh', (task) => task.create('new'), { createIfMissing: true });
     expect(created.version).toBe(1);
-    await expect(repository.update('absent', (task) => task.rename('x'))).rejects.toBeInstanceOf(AggregateNotFoundError);
+    await expect(repository.update('absent', (task) => task.rename('x'))).rejects.toBeInstanceOf(
+      AggregateNotFoundError,
+    );
   });
 
   it('gives up on conflicts after maxRetries', async () => {
@@ -121,7 +133,12 @@ describe('AggregateRepository', () => {
 
   it('snapshots when a save crosses the threshold and loads from the snapshot', async () => {
     const snapshots = new InMemorySnapshotStore();
-    const repository = new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotStore: snapshots, snapshotThreshold: 3 });
+    const repository = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      snapshotStore: snapshots,
+      snapshotThreshold: 3,
+    });
     const task = await newTask(repository, 'snap');
     task.rename('a');
     task.rename('b');
@@ -141,10 +158,23 @@ describe('AggregateRepository', () => {
 
   it('replays from events when the snapshot schema differs or cannot be restored', async () => {
     const snapshots = new InMemorySnapshotStore();
-    const repository = new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotStore: snapshots, snapshotMode: 'manual', snapshotThreshold: 1 });
+    const repository = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      snapshotStore: snapshots,
+      snapshotMode: 'manual',
+      snapshotThreshold: 1,
+    });
     const task = await newTask(repository, 'stale');
     expect(await snapshots.snapshotExists('stale', 'Task')).toBe(false);
-    const stale: Snapshot = { aggregateId: 'stale', aggregateType: 'Task', version: 1, state: { title: 'wrong', completed: true }, schemaVersion: 99, createdAt: new Date() };
+    const stale: Snapshot = {
+      aggregateId: 'stale',
+      aggregateType: 'Task',
+      version: 1,
+      state: { title: 'wrong', completed: true },
+      schemaVersion: 99,
+      createdAt: new Date(),
+    };
     await snapshots.saveSnapshot(stale);
     expect((await repository.load('stale')).state).toEqual(task.state);
     class Fragile extends Task {
@@ -152,18 +182,32 @@ describe('AggregateRepository', () => {
         throw new Error('corrupt');
       }
     }
-    const fragile = new AggregateRepository({ eventStore: store, aggregateFactory: Fragile, snapshotStore: snapshots });
+    const fragile = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Fragile,
+      snapshotStore: snapshots,
+    });
     await snapshots.saveSnapshot({ ...stale, schemaVersion: 1, version: 2 });
     expect((await fragile.load('stale')).state).toEqual(task.state);
   });
 
   it('snapshots in the background or manually', async () => {
     const snapshots = new InMemorySnapshotStore();
-    const background = new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotStore: snapshots, snapshotThreshold: 1, snapshotMode: 'background' });
+    const background = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      snapshotStore: snapshots,
+      snapshotThreshold: 1,
+      snapshotMode: 'background',
+    });
     await newTask(background, 'bg');
     expect(await background.awaitPendingSnapshots()).toBeGreaterThanOrEqual(0);
     expect(await snapshots.snapshotExists('bg', 'Task')).toBe(true);
-    const manual = new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotStore: snapshots });
+    const manual = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      snapshotStore: snapshots,
+    });
     const task = await manual.load('bg');
     await manual.createSnapshot(task);
     expect(telemetry.spansNamed('eventsource.repository.create_snapshot').length).toBeGreaterThanOrEqual(2);
@@ -175,25 +219,84 @@ describe('AggregateRepository', () => {
     const bus = new InMemoryEventBus();
     const seen: DomainEvent[] = [];
     bus.subscribe('TaskCreated', (event) => void seen.push(event));
-    const repository = new AggregateRepository({ eventStore: store, aggregateFactory: Task, eventPublisher: bus });
+    const repository = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      eventPublisher: bus,
+    });
     await newTask(repository, 'published');
     expect(seen.map((event) => event.aggregateId)).toEqual(['published']);
-    const failing = new AggregateRepository({ eventStore: store, aggregateFactory: Task, eventPublisher: { publish: async () => Promise.reject(new Error('broker down')) } });
+    const failing = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      eventPublisher: { publish: async () => Promise.reject(new Error('broker down')) },
+    });
     await expect(newTask(failing, 'stored-anyway')).resolves.toBeDefined();
     expect(await store.getStreamVersion('stored-anyway', 'Task')).toBe(1);
   });
 
   it('emits no spans with tracing off and refuses bad options', async () => {
-    const repository = new AggregateRepository({ eventStore: new InMemoryEventStore({ eventRegistry: taskRegistry(), enableTracing: false }), aggregateFactory: Task, enableTracing: false });
+    const repository = new AggregateRepository({
+      eventStore: new InMemoryEventStore({ eventRegistry: taskRegistry(), enableTracing: false }),
+      aggregateFactory: Task,
+      enableTracing: false,
+    });
     await newTask(repository, 'quiet');
     await repository.load('quiet');
     expect(telemetry.spans()).toHaveLength(0);
-    expect(() => new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotThreshold: 0, snapshotStore: new InMemorySnapshotStore() })).toThrow(InvalidArgumentError);
-    expect(() => new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotThreshold: 5 })).toThrow(/needs a snapshotStore/);
-    expect(() => new AggregateRepository({ eventStore: store, aggregateFactory: Task, aggregateType: '' })).toThrow(InvalidArgumentError);
+    expect(
+      () =>
+        new AggregateRepository({
+          eventStore: store,
+          aggregateFactory: Task,
+          snapshotThreshold: 0,
+          snapshotStore: new InMemorySnapshotStore(),
+        }),
+    ).toThrow(InvalidArgumentError);
+    expect(
+      () => new AggregateRepository({ eventStore: store, aggregateFactory: Task, snapshotThreshold: 5 }),
+    ).toThrow(/needs a snapshotStore/);
+    expect(
+      () => new AggregateRepository({ eventStore: store, aggregateFactory: Task, aggregateType: '' }),
+    ).toThrow(InvalidArgumentError);
     class Nameless extends Task {
       override readonly aggregateType = '';
     }
-    expect(() => new AggregateRepository({ eventStore: store, aggregateFactory: Nameless })).toThrow(InvalidArgumentError);
+    expect(() => new AggregateRepository({ eventStore: store, aggregateFactory: Nameless })).toThrow(
+      InvalidArgumentError,
+    );
+  });
+
+  it('refuses to snapshot unsaved state, and ignores a snapshot that is ahead of the events', async () => {
+    const snapshots = new InMemorySnapshotStore();
+    const repository = new AggregateRepository({
+      eventStore: store,
+      aggregateFactory: Task,
+      snapshotStore: snapshots,
+    });
+    const task = await newTask(repository, 'ahead');
+    task.rename('never saved');
+    await expect(repository.createSnapshot(task)).rejects.toBeInstanceOf(InvalidArgumentError);
+    await snapshots.saveSnapshot({
+      aggregateId: 'ahead',
+      aggregateType: 'Task',
+      version: 5,
+      state: { title: 'phantom', completed: true },
+      schemaVersion: 1,
+      createdAt: new Date(),
+    });
+    const loaded = await repository.load('ahead');
+    expect(loaded.version).toBe(1);
+    expect(loaded.state).toEqual({ title: 'Write docs', completed: false });
+  });
+
+  it('keeps working when an append listener throws', async () => {
+    store.onAppend(() => {
+      throw new Error('listener bug');
+    });
+    const repository = new AggregateRepository({ eventStore: store, aggregateFactory: Task });
+    await newTask(repository, 'listened');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.getStreamVersion('listened', 'Task')).toBe(1);
   });
 });

@@ -1,13 +1,26 @@
 // Core's tests use @eventsource/testing through a relative import: a package dependency would
 // make core and testing depend on each other, which the build graph forbids.
-export { aggregateScenario, captureTelemetry, isChildOf, linksTo, runProjection, sumOf } from '../../testing/src/index.ts';
+export {
+  aggregateScenario,
+  captureTelemetry,
+  isChildOf,
+  linksTo,
+  runProjection,
+  sumOf,
+} from '../../testing/src/index.ts';
 export type { TelemetryCapture } from '../../testing/src/index.ts';
 
 import { aggregateHandlers, DeclarativeAggregate, defineEvent, EventRegistry } from '../src/index.ts';
 
-export const TaskCreated = defineEvent<{ title: string; due?: Date }, 'TaskCreated'>('TaskCreated', { aggregateType: 'Task' });
-export const TaskCompleted = defineEvent<Record<string, never>, 'TaskCompleted'>('TaskCompleted', { aggregateType: 'Task' });
-export const TaskRenamed = defineEvent<{ title: string }, 'TaskRenamed'>('TaskRenamed', { aggregateType: 'Task' });
+export const TaskCreated = defineEvent<{ title: string; due?: Date }, 'TaskCreated'>('TaskCreated', {
+  aggregateType: 'Task',
+});
+export const TaskCompleted = defineEvent<Record<string, never>, 'TaskCompleted'>('TaskCompleted', {
+  aggregateType: 'Task',
+});
+export const TaskRenamed = defineEvent<{ title: string }, 'TaskRenamed'>('TaskRenamed', {
+  aggregateType: 'Task',
+});
 
 export interface TaskState {
   readonly title: string;

@@ -9,7 +9,9 @@ export interface AggregateScenario<TAggregate extends AggregateRoot<unknown>> {
   /** The command under test. */
   when(command: (aggregate: TAggregate) => void | Promise<void>): AggregateScenario<TAggregate>;
   /** Asserts the events the command raised (type and data, in order). */
-  then(...expected: readonly (readonly [EventDefinition<string, unknown> | string, unknown])[]): Promise<TAggregate>;
+  then(
+    ...expected: readonly (readonly [EventDefinition<string, unknown> | string, unknown])[]
+  ): Promise<TAggregate>;
   /** Asserts the state after the command. */
   thenState(expected: unknown): Promise<TAggregate>;
   /** Asserts the command threw an error of this class (and raised nothing). */
@@ -55,7 +57,9 @@ export function aggregateScenario<TAggregate extends AggregateRoot<unknown>>(
     async then(...expected) {
       const aggregate = await run();
       const actual = aggregate.pendingEvents.map((event) => [event.eventType, event.data]);
-      expect(actual).toEqual(expected.map(([type, data]) => [typeof type === 'string' ? type : type.eventType, data]));
+      expect(actual).toEqual(
+        expected.map(([type, data]) => [typeof type === 'string' ? type : type.eventType, data]),
+      );
       return aggregate;
     },
     async thenState(expected) {

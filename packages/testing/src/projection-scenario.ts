@@ -12,10 +12,18 @@ export async function runProjection<TProjection extends Projection>(
   for (const item of events) {
     let event: DomainEvent;
     if (Array.isArray(item)) {
-      const [definition, data, aggregateId = 'projection-aggregate'] = item as readonly [EventDefinition<string, unknown>, unknown, string?];
+      const [definition, data, aggregateId = 'projection-aggregate'] = item as readonly [
+        EventDefinition<string, unknown>,
+        unknown,
+        string?,
+      ];
       const version = (versions.get(aggregateId) ?? 0) + 1;
       versions.set(aggregateId, version);
-      event = definition.create(data, { aggregateId, aggregateType: definition.aggregateType ?? 'Aggregate', aggregateVersion: version });
+      event = definition.create(data, {
+        aggregateId,
+        aggregateType: definition.aggregateType ?? 'Aggregate',
+        aggregateVersion: version,
+      });
     } else {
       event = item as DomainEvent;
     }

@@ -2,7 +2,12 @@ import * as api from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace';
 import { useOpenTelemetryApi } from '@eventsource/core/observability';
 
 /** Collects metrics on demand, for tests. */
@@ -67,7 +72,13 @@ export function captureTelemetry(): TelemetryCapture {
     span(name) {
       const found = spansNamed(name);
       if (found.length !== 1) {
-        throw new Error(`Expected one span named ${name}, found ${found.length} (spans: ${spans().map((span) => span.name).join(', ') || 'none'})`);
+        throw new Error(
+          `Expected one span named ${name}, found ${found.length} (spans: ${
+            spans()
+              .map((span) => span.name)
+              .join(', ') || 'none'
+          })`,
+        );
       }
       return found[0]!;
     },
@@ -102,12 +113,20 @@ export function isChildOf(child: ReadableSpan, parent: ReadableSpan): boolean {
 
 /** Whether `span` links to `target`. */
 export function linksTo(span: ReadableSpan, target: ReadableSpan | api.SpanContext): boolean {
-  const context = 'spanContext' in target && typeof target.spanContext === 'function' ? target.spanContext() : (target as api.SpanContext);
-  return span.links.some((link) => link.context.spanId === context.spanId && link.context.traceId === context.traceId);
+  const context =
+    'spanContext' in target && typeof target.spanContext === 'function'
+      ? target.spanContext()
+      : (target as api.SpanContext);
+  return span.links.some(
+    (link) => link.context.spanId === context.spanId && link.context.traceId === context.traceId,
+  );
 }
 
 /** Sum of a counter's data points, optionally only those whose attributes include `attributes`. */
-export function sumOf(metric: MetricData | undefined, attributes: Readonly<Record<string, unknown>> = {}): number {
+export function sumOf(
+  metric: MetricData | undefined,
+  attributes: Readonly<Record<string, unknown>> = {},
+): number {
   if (metric === undefined) return 0;
   let total = 0;
   for (const point of metric.dataPoints as { attributes: Record<string, unknown>; value: unknown }[]) {

@@ -13,7 +13,10 @@ import {
   snapshotStoreContract,
 } from '../src/index.ts';
 
-eventStoreContract('InMemoryEventStore', async ({ registry }) => new InMemoryEventStore({ eventRegistry: registry }));
+eventStoreContract(
+  'InMemoryEventStore',
+  async ({ registry }) => new InMemoryEventStore({ eventRegistry: registry }),
+);
 snapshotStoreContract('InMemorySnapshotStore', async () => new InMemorySnapshotStore());
 checkpointRepositoryContract('InMemoryCheckpointRepository', async () => new InMemoryCheckpointRepository());
 dlqRepositoryContract('InMemoryDLQRepository', async () => new InMemoryDLQRepository());

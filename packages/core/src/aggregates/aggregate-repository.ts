@@ -18,7 +18,8 @@ import type { AggregateRoot } from './aggregate-root.ts';
 
 export type SnapshotMode = 'sync' | 'background' | 'manual';
 
-export interface AggregateRepositoryOptions<TAggregate extends AggregateRoot<unknown>> extends TelemetryOptions, MetricsOptions {
+export interface AggregateRepositoryOptions<TAggregate extends AggregateRoot<unknown>>
+  extends TelemetryOptions, MetricsOptions {
   readonly eventStore: EventStore;
   /** The aggregate class; `new aggregateFactory(id)` makes a new, empty aggregate. */
   readonly aggregateFactory: new (aggregateId: string) => TAggregate;
@@ -53,9 +54,12 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
 
   constructor(options: AggregateRepositoryOptions<TAggregate>) {
     this.#options = options;
-    this.aggregateType = options.aggregateType ?? new options.aggregateFactory('aggregate-type-probe').aggregateType;
+    this.aggregateType =
+      options.aggregateType ?? new options.aggregateFactory('aggregate-type-probe').aggregateType;
     if (!this.aggregateType) {
-      throw new InvalidArgumentError('AggregateRepository: set aggregateType on the options or on the aggregate class');
+      throw new InvalidArgumentError(
+        'AggregateRepository: set aggregateType on the options or on the aggregate class',
+      );
     }
     const threshold = options.snapshotThreshold;
     if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 1)) {
@@ -84,12 +88,16 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
 
   /** Loads the aggregate from its snapshot (when valid) and events. Throws {@link AggregateNotFoundError} when it has none. */
   load(aggregateId: string): Promise<TAggregate> {
-    return this.#tracer.run(SpanNames.repository.load, { attributes: this.#attributes(aggregateId) }, async (span) => {
-      const aggregate = await this.#rebuild(aggregateId, span);
-      if (aggregate === undefined) throw new AggregateNotFoundError(this.aggregateType, aggregateId);
-      span?.setAttribute(ATTR_VERSION, aggregate.version);
-      return aggregate;
-    });
+    return this.#tracer.run(
+      SpanNames.repository.load,
+      { attributes: this.#attributes(aggregateId) },
+      async (span) => {
+        const aggregate = await this.#rebuild(aggregateId, span);
+        if (aggregate === undefined) throw new AggregateNotFoundError(this.aggregateType, aggregateId);
+        span?.setAttribute(ATTR_VERSION, aggregate.version);
+        return aggregate;
+      },
+    );
   }
 
   /** Loads the aggregate, or returns a new one when it does not exist. */
@@ -103,11 +111,15 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
   }
 
   exists(aggregateId: string): Promise<boolean> {
-    return this.#tracer.run(SpanNames.repository.exists, { attributes: this.#attributes(aggregateId) }, async (span) => {
-      const version = await this.#options.eventStore.getStreamVersion(aggregateId, this.aggregateType);
-      span?.setAttribute('eventsource.exists', version > 0);
-      return version > 0;
-    });
+    return this.#tracer.run(
+      SpanNames.repository.exists,
+      { attributes: this.#attributes(aggregateId) },
+      async (span) => {
+        const version = await this.#options.eventStore.getStreamVersion(aggregateId, this.aggregateType);
+        span?.setAttribute('eventsource.exists', version > 0);
+        return version > 0;
+      },
+    );
   }
 
   /**
@@ -127,7 +139,12 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     };
     return this.#tracer.run(SpanNames.repository.save, { attributes }, async (span) => {
       try {
-        await this.#options.eventStore.appendEvents(aggregate.aggregateId, this.aggregateType, events, expectedVersion);
+        await this.#options.eventStore.appendEvents(
+          aggregate.aggregateId,
+          this.aggregateType,
+          events,
+          expectedVersion,
+        );
       } catch (error) {
         if (error instanceof ConcurrencyError) {
           this.#instruments()?.conflicts.add(1, { [ATTR_AGGREGATE_TYPE]: this.aggregateType });
@@ -151,7 +168,9 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
   ): Promise<TAggregate> {
     const maxRetries = options.maxRetries ?? 3;
     for (let attempt = 0; ; attempt += 1) {
-      const aggregate = options.createIfMissing ? await this.loadOrCreate(aggregateId) : await this.load(aggregateId);
+      const aggregate = options.createIfMissing
+        ? await this.loadOrCreate(aggregateId)
+        : await this.load(aggregateId);
       await command(aggregate);
       try {
         await this.save(aggregate);
@@ -168,6 +187,12 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     const snapshotStore = this.#options.snapshotStore;
     if (snapshotStore === undefined) {
       return Promise.reject(new InvalidArgumentError('createSnapshot needs a snapshotStore'));
+    }
+    if (aggregate.hasPendingEvents) {
+      // A snapshot of unsaved state would be loaded as if it were stored.
+      return Promise.reject(
+        new InvalidArgumentError('createSnapshot needs a saved aggregate: save its pending events first'),
+      );
     }
     const attributes = { ...this.#attributes(aggregate.aggregateId), [ATTR_VERSION]: aggregate.version };
     return this.#tracer.run(SpanNames.repository.createSnapshot, { attributes }, () =>
@@ -198,16 +223,41 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
         aggregate.restoreSnapshot(snapshot.state, snapshot.version);
         fromVersion = snapshot.version;
       } catch (error) {
-        this.#logger.warn({ aggregate_id: aggregateId, error: errorTypeOf(error) }, 'snapshot restore failed; replaying all events');
+        this.#logger.warn(
+          { aggregate_id: aggregateId, error: errorTypeOf(error) },
+          'snapshot restore failed; replaying all events',
+        );
         return this.#replay(this.createNew(aggregateId), 0, span);
       }
     }
-    span?.setAttributes({ 'eventsource.snapshot.used': fromVersion > 0, 'eventsource.snapshot.version': fromVersion });
+    span?.setAttributes({
+      'eventsource.snapshot.used': fromVersion > 0,
+      'eventsource.snapshot.version': fromVersion,
+    });
     return this.#replay(aggregate, fromVersion, span);
   }
 
-  async #replay(aggregate: TAggregate, fromVersion: number, span: Span | undefined): Promise<TAggregate | undefined> {
-    const stream = await this.#options.eventStore.getEvents(aggregate.aggregateId, this.aggregateType, { fromVersion });
+  async #replay(
+    aggregate: TAggregate,
+    fromVersion: number,
+    span: Span | undefined,
+  ): Promise<TAggregate | undefined> {
+    const stream = await this.#options.eventStore.getEvents(aggregate.aggregateId, this.aggregateType, {
+      fromVersion,
+    });
+    if (stream.version < fromVersion) {
+      // The snapshot is ahead of the stored events (they were lost or never stored): trust the events.
+      this.#logger.warn(
+        {
+          aggregate_id: aggregate.aggregateId,
+          snapshot_version: fromVersion,
+          stream_version: stream.version,
+        },
+        'snapshot is ahead of the events; replaying all events',
+      );
+      span?.setAttributes({ 'eventsource.snapshot.used': false, 'eventsource.snapshot.version': 0 });
+      return this.#replay(this.createNew(aggregate.aggregateId), 0, span);
+    }
     span?.setAttribute('eventsource.events.replayed', stream.events.length);
     if (fromVersion === 0 && stream.events.length === 0) return undefined;
     aggregate.loadFromHistory(stream.events);
@@ -222,7 +272,10 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     } catch (error) {
       // The events are stored; failing the save now would invite a duplicate retry.
       span?.recordException(error instanceof Error ? error : String(error));
-      this.#logger.error({ error: errorTypeOf(error), event_count: events.length }, 'publishing saved events failed');
+      this.#logger.error(
+        { error: errorTypeOf(error), event_count: events.length },
+        'publishing saved events failed',
+      );
     }
   }
 
@@ -232,7 +285,10 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     if (threshold === undefined || mode === 'manual') return;
     if (Math.floor(aggregate.version / threshold) === Math.floor(previousVersion / threshold)) return;
     const snapshot = this.createSnapshot(aggregate).catch((error: unknown) => {
-      this.#logger.warn({ aggregate_id: aggregate.aggregateId, error: errorTypeOf(error) }, 'snapshot failed');
+      this.#logger.warn(
+        { aggregate_id: aggregate.aggregateId, error: errorTypeOf(error) },
+        'snapshot failed',
+      );
     });
     if (mode === 'sync') return snapshot;
     this.#pendingSnapshots.add(snapshot);

@@ -1,4 +1,9 @@
-import { createEvent, type DomainEvent, type EventDefinition, type EventEnvelopeInput } from '../events/domain-event.ts';
+import {
+  createEvent,
+  type DomainEvent,
+  type EventDefinition,
+  type EventEnvelopeInput,
+} from '../events/domain-event.ts';
 import { EventVersionError, InvalidArgumentError } from '../errors.ts';
 
 /** Envelope fields a command may set on an event it raises. */
@@ -63,7 +68,9 @@ export abstract class AggregateRoot<TState> {
    */
   applyEvent(event: DomainEvent, isNew = true): void {
     if (event.aggregateId !== this.aggregateId) {
-      throw new EventVersionError(`${event.eventType} belongs to aggregate ${event.aggregateId}, not ${this.aggregateId}`);
+      throw new EventVersionError(
+        `${event.eventType} belongs to aggregate ${event.aggregateId}, not ${this.aggregateId}`,
+      );
     }
     const expected = this.#version + 1;
     if (isNew ? event.aggregateVersion !== expected : event.aggregateVersion <= this.#version) {
@@ -117,7 +124,11 @@ export abstract class AggregateRoot<TState> {
   }
 
   /** Like `raiseEvent` for an event type that has no definition object. */
-  protected raise<TData>(eventType: string, data: TData, options: RaiseOptions = {}): DomainEvent<string, TData> {
+  protected raise<TData>(
+    eventType: string,
+    data: TData,
+    options: RaiseOptions = {},
+  ): DomainEvent<string, TData> {
     const event = createEvent({
       ...options,
       eventType,

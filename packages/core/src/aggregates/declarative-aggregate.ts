@@ -2,7 +2,10 @@ import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
 import { InvalidArgumentError, UnhandledEventError } from '../errors.ts';
 import { AggregateRoot } from './aggregate-root.ts';
 
-export type StateHandler<TState, TEvent extends DomainEvent = DomainEvent> = (state: TState, event: TEvent) => TState;
+export type StateHandler<TState, TEvent extends DomainEvent = DomainEvent> = (
+  state: TState,
+  event: TEvent,
+) => TState;
 
 /** Per-event-type state handlers, built once with {@link aggregateHandlers} and shared by all instances. */
 export interface AggregateHandlers<TState> {
@@ -19,7 +22,8 @@ export function aggregateHandlers<TState>(): AggregateHandlers<TState> {
   const builder: AggregateHandlers<TState> = {
     on(definition, handler) {
       const eventType = typeof definition === 'string' ? definition : definition.eventType;
-      if (handlers.has(eventType)) throw new InvalidArgumentError(`A handler for ${eventType} is already registered`);
+      if (handlers.has(eventType))
+        throw new InvalidArgumentError(`A handler for ${eventType} is already registered`);
       handlers.set(eventType, handler as StateHandler<TState>);
       return builder;
     },

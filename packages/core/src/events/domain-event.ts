@@ -73,7 +73,8 @@ export interface DefineEventOptions<TData> {
   readonly upcasters?: Readonly<Record<number, Upcaster>>;
 }
 
-export type EventDataOf<TDefinition> = TDefinition extends EventDefinition<string, infer TData> ? TData : never;
+export type EventDataOf<TDefinition> =
+  TDefinition extends EventDefinition<string, infer TData> ? TData : never;
 export type EventOf<TDefinition> =
   TDefinition extends EventDefinition<infer TType, infer TData> ? DomainEvent<TType, TData> : never;
 
@@ -84,7 +85,9 @@ export function defineEvent<TData = Record<string, never>, TType extends string 
   options: DefineEventOptions<TData> = {},
 ): EventDefinition<TType, TData> {
   if (!EVENT_TYPE_PATTERN.test(eventType)) {
-    throw new InvalidArgumentError(`Invalid event type "${eventType}": use letters, digits, "_", ".", ":" or "-"`);
+    throw new InvalidArgumentError(
+      `Invalid event type "${eventType}": use letters, digits, "_", ".", ":" or "-"`,
+    );
   }
   const version = options.version ?? 1;
   if (!Number.isInteger(version) || version < 1) {
@@ -94,13 +97,17 @@ export function defineEvent<TData = Record<string, never>, TType extends string 
   for (const [from, upcaster] of Object.entries(options.upcasters ?? {})) {
     const fromVersion = Number(from);
     if (!Number.isInteger(fromVersion) || fromVersion < 1 || fromVersion >= version) {
-      throw new InvalidArgumentError(`${eventType}: upcaster from version ${from} is outside 1..${version - 1}`);
+      throw new InvalidArgumentError(
+        `${eventType}: upcaster from version ${from} is outside 1..${version - 1}`,
+      );
     }
     upcasters.set(fromVersion, upcaster);
   }
   for (let from = 1; from < version; from += 1) {
     if (!upcasters.has(from)) {
-      throw new InvalidArgumentError(`${eventType}: version ${version} needs an upcaster from version ${from}`);
+      throw new InvalidArgumentError(
+        `${eventType}: version ${version} needs an upcaster from version ${from}`,
+      );
     }
   }
   const definition: EventDefinition<TType, TData> = {
@@ -112,10 +119,18 @@ export function defineEvent<TData = Record<string, never>, TType extends string 
     create(data, envelope) {
       const aggregateType = envelope.aggregateType ?? options.aggregateType;
       if (aggregateType === undefined) {
-        throw new InvalidArgumentError(`${eventType}: aggregateType is required (set it on defineEvent or the envelope)`);
+        throw new InvalidArgumentError(
+          `${eventType}: aggregateType is required (set it on defineEvent or the envelope)`,
+        );
       }
       const validData = options.schema ? validateSync(eventType, options.schema, data) : data;
-      return createEvent<TType, TData>({ ...envelope, eventType, eventVersion: version, aggregateType, data: validData });
+      return createEvent<TType, TData>({
+        ...envelope,
+        eventType,
+        eventVersion: version,
+        aggregateType,
+        data: validData,
+      });
     },
     is(event): event is DomainEvent<TType, TData> {
       return event.eventType === eventType;
@@ -126,7 +141,12 @@ export function defineEvent<TData = Record<string, never>, TType extends string 
 
 /** Builds an event envelope with fresh ids and the current time where none are given. */
 export function createEvent<TType extends string, TData>(
-  input: EventEnvelopeInput & { readonly eventType: TType; readonly data: TData; readonly aggregateType: string; readonly eventVersion?: number },
+  input: EventEnvelopeInput & {
+    readonly eventType: TType;
+    readonly data: TData;
+    readonly aggregateType: string;
+    readonly eventVersion?: number;
+  },
 ): DomainEvent<TType, TData> {
   if (typeof input.aggregateId !== 'string' || input.aggregateId.length === 0) {
     throw new InvalidArgumentError(`${input.eventType}: aggregateId must be a non-empty string`);
@@ -161,4 +181,3 @@ export function causedBy<TEvent extends DomainEvent>(event: TEvent, cause: Domai
 export function withMetadata<TEvent extends DomainEvent>(event: TEvent, metadata: EventMetadata): TEvent {
   return Object.freeze({ ...event, metadata: Object.freeze({ ...event.metadata, ...metadata }) });
 }
-

@@ -11,7 +11,8 @@ export class EventRegistry {
 
   register<TDefinition extends EventDefinition>(definition: TDefinition): TDefinition {
     const existing = this.#definitions.get(definition.eventType);
-    if (existing !== undefined && existing !== definition) throw new DuplicateEventTypeError(definition.eventType);
+    if (existing !== undefined && existing !== definition)
+      throw new DuplicateEventTypeError(definition.eventType);
     this.#definitions.set(definition.eventType, definition);
     return definition;
   }

@@ -167,7 +167,10 @@ const EMPTY_METADATA: EventMetadata = Object.freeze({});
 function metadataOf(stored: unknown): EventMetadata {
   if (stored === '{}') return EMPTY_METADATA;
   // Parsed here or by the driver for this read, so nobody else holds it: freezing in place is safe.
-  const metadata = (typeof stored === 'string' ? fromJson(stored) : reviveJson(stored)) as Record<string, unknown>;
+  const metadata = (typeof stored === 'string' ? fromJson(stored) : reviveJson(stored)) as Record<
+    string,
+    unknown
+  >;
   return Object.keys(metadata).length === 0 ? EMPTY_METADATA : Object.freeze(metadata);
 }
 
@@ -181,7 +184,10 @@ export function encodeEvent(event: DomainEvent): string {
 
 /** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types `EventTypeNotFoundError`. */
 export function decodeEvent(json: string | Uint8Array, registry: EventRegistry): DomainEvent {
-  const text = typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
+  const text =
+    typeof json === 'string'
+      ? json
+      : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
   const record = fromJson(text);
   if (!isEncodedEvent(record)) throw new SerializationError('Message is not an encoded event');
   return deserializeEvent(record, registry);

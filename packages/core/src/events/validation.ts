@@ -4,7 +4,11 @@ import type { DomainEvent } from './domain-event.ts';
 import type { EventRegistry } from './event-registry.ts';
 
 /** Runs a Standard Schema synchronously; an invalid payload throws {@link EventValidationError}. */
-export function validateSync<TData>(eventType: string, schema: StandardSchemaV1<unknown, TData>, data: unknown): TData {
+export function validateSync<TData>(
+  eventType: string,
+  schema: StandardSchemaV1<unknown, TData>,
+  data: unknown,
+): TData {
   const result = schema['~standard'].validate(data);
   if (result instanceof Promise) {
     throw new InvalidArgumentError(`${eventType}: event schemas must validate synchronously`);

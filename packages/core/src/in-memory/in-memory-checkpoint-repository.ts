@@ -12,8 +12,10 @@ export class InMemoryCheckpointRepository implements CheckpointRepository {
   }
 
   getCheckpoint(name: string): Promise<Checkpoint | undefined> {
-    return this.#tracer.run(SpanNames.checkpoint.getCheckpoint, { attributes: { [ATTR_SUBSCRIPTION_NAME]: name } }, async () =>
-      this.#checkpoints.get(name),
+    return this.#tracer.run(
+      SpanNames.checkpoint.getCheckpoint,
+      { attributes: { [ATTR_SUBSCRIPTION_NAME]: name } },
+      async () => this.#checkpoints.get(name),
     );
   }
 
@@ -34,9 +36,13 @@ export class InMemoryCheckpointRepository implements CheckpointRepository {
   }
 
   resetCheckpoint(name: string): Promise<void> {
-    return this.#tracer.run(SpanNames.checkpoint.resetCheckpoint, { attributes: { [ATTR_SUBSCRIPTION_NAME]: name } }, async () => {
-      this.#checkpoints.delete(name);
-    });
+    return this.#tracer.run(
+      SpanNames.checkpoint.resetCheckpoint,
+      { attributes: { [ATTR_SUBSCRIPTION_NAME]: name } },
+      async () => {
+        this.#checkpoints.delete(name);
+      },
+    );
   }
 
   async listCheckpoints(): Promise<Checkpoint[]> {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { errorTypeOf, NotFoundError } from '../errors.ts';
-import { ATTR_EVENT_ID, ATTR_EVENT_TYPE, ATTR_RETRY_COUNT, ATTR_SUBSCRIPTION_NAME } from '../observability/attributes.ts';
+import {
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_RETRY_COUNT,
+  ATTR_SUBSCRIPTION_NAME,
+} from '../observability/attributes.ts';
 import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
 import { SpanNames } from '../observability/span-names.ts';
 import type { DLQEntry, DLQFailure, DLQListOptions, DLQRepository } from '../ports/dlq-repository.ts';
@@ -23,7 +28,8 @@ export class InMemoryDLQRepository implements DLQRepository {
     return this.#tracer.run(SpanNames.dlq.add, { attributes }, async () => {
       const now = new Date();
       const existing = [...this.#entries.values()].find(
-        (entry) => entry.consumerName === failure.consumerName && entry.event.eventId === failure.event.eventId,
+        (entry) =>
+          entry.consumerName === failure.consumerName && entry.event.eventId === failure.event.eventId,
       );
       const entry: DLQEntry = {
         id: existing?.id ?? randomUUID(),
@@ -44,12 +50,18 @@ export class InMemoryDLQRepository implements DLQRepository {
   }
 
   get(id: string): Promise<DLQEntry | undefined> {
-    return this.#tracer.run(SpanNames.dlq.get, { attributes: { 'eventsource.dlq.id': id } }, async () => this.#entries.get(id));
+    return this.#tracer.run(SpanNames.dlq.get, { attributes: { 'eventsource.dlq.id': id } }, async () =>
+      this.#entries.get(id),
+    );
   }
 
   async list(options: DLQListOptions = {}): Promise<DLQEntry[]> {
     return [...this.#entries.values()]
-      .filter((entry) => (options.consumerName === undefined || entry.consumerName === options.consumerName) && (options.status === undefined || entry.status === options.status))
+      .filter(
+        (entry) =>
+          (options.consumerName === undefined || entry.consumerName === options.consumerName) &&
+          (options.status === undefined || entry.status === options.status),
+      )
       .sort((a, b) => b.lastFailedAt.getTime() - a.lastFailedAt.getTime())
       .slice(0, options.limit ?? 100);
   }
@@ -83,7 +95,11 @@ export class InMemoryDLQRepository implements DLQRepository {
 }
 
 /** The stored description of an error: its class, message and stack. */
-export function describeError(error: unknown): { errorType: string; errorMessage: string; errorStack: string | null } {
+export function describeError(error: unknown): {
+  errorType: string;
+  errorMessage: string;
+  errorStack: string | null;
+} {
   return {
     errorType: errorTypeOf(error),
     errorMessage: error instanceof Error ? error.message : String(error),

@@ -22,7 +22,10 @@ export class InMemoryEventBus implements EventBus {
     for (const event of events) await this.#dispatcher.dispatch(event);
   }
 
-  subscribe<TType extends string, TData>(eventType: EventDefinition<TType, TData>, handler: EventHandler<DomainEvent<TType, TData>>): () => void;
+  subscribe<TType extends string, TData>(
+    eventType: EventDefinition<TType, TData>,
+    handler: EventHandler<DomainEvent<TType, TData>>,
+  ): () => void;
   subscribe(eventType: string, handler: EventHandler): () => void;
   subscribe(eventType: string | EventDefinition, handler: EventHandler<never>): () => void {
     return this.#dispatcher.subscribe(eventType, handler as EventHandler);

@@ -2,14 +2,14 @@ import type { DomainEvent } from '../events/domain-event.ts';
 import { defaultRegistry, type EventRegistry } from '../events/event-registry.ts';
 import { deserializeEvent, serializeEvent, type SerializedEvent } from '../events/serialization.ts';
 import { validateEvent } from '../events/validation.ts';
-import { ClosedError } from '../errors.ts';
+import { ClosedError, errorTypeOf } from '../errors.ts';
+import { getLogger, LoggerNames } from '../logging/logger.ts';
 import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventStoreTelemetry } from '../observability/event-store-telemetry.ts';
 import type { MetricsOptions } from '../observability/metrics.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
 import { readAllPages, type ReadAllPageRequest } from '../ports/read-all-pages.ts';
 import {
-  assertAppendArguments,
   assertExpectedVersion,
   streamIdOf,
   type AppendResult,
@@ -53,7 +53,12 @@ export class InMemoryEventStore implements EventStore {
   constructor(options: InMemoryEventStoreOptions = {}) {
     this.#registry = options.eventRegistry ?? defaultRegistry;
     this.#telemetry = new EventStoreTelemetry(
-      { scope: '@eventsource/core', spanNames: SpanNames.inMemoryEventStore, kind: SpanKinds.internal, attributes: {} },
+      {
+        scope: '@eventsource/core',
+        spanNames: SpanNames.inMemoryEventStore,
+        kind: SpanKinds.internal,
+        attributes: {},
+      },
       options,
     );
   }
@@ -66,14 +71,16 @@ export class InMemoryEventStore implements EventStore {
   ): Promise<AppendResult> {
     return this.#telemetry.appendEvents(aggregateId, aggregateType, events, expectedVersion, (stamped) => {
       this.#assertOpen();
-      assertAppendArguments(aggregateId, aggregateType, stamped);
-      const stream = this.#streams.get(streamIdOf(aggregateType, aggregateId)) ?? [];
+      const stream = this.#streams.get(streamKey(aggregateType, aggregateId)) ?? [];
       const fresh = stamped.filter((event) => !this.#eventIds.has(event.eventId));
       const currentVersion = stream.length;
-      if (fresh.length === 0) return { nextVersion: currentVersion, lastPosition: this.#rows.length, written: 0 };
+      if (fresh.length === 0)
+        return { nextVersion: currentVersion, lastPosition: this.#rows.length, written: 0 };
       assertExpectedVersion(aggregateId, aggregateType, expectedVersion, currentVersion);
       for (const event of fresh) validateEvent(event, this.#registry);
-      const records = fresh.map((event, index) => serializeEvent({ ...event, aggregateVersion: currentVersion + index + 1 }));
+      const records = fresh.map((event, index) =>
+        serializeEvent({ ...event, aggregateVersion: currentVersion + index + 1 }),
+      );
       const streamId = streamIdOf(aggregateType, aggregateId);
       const storedAt = new Date();
       for (const record of records) {
@@ -82,17 +89,21 @@ export class InMemoryEventStore implements EventStore {
         stream.push(row);
         this.#eventIds.add(record.eventId);
       }
-      this.#streams.set(streamId, stream);
+      this.#streams.set(streamKey(aggregateType, aggregateId), stream);
       queueMicrotask(() => this.#notify());
       return { nextVersion: stream.length, lastPosition: this.#rows.length, written: records.length };
     });
   }
 
-  getEvents(aggregateId: string, aggregateType: string, options: GetEventsOptions = {}): Promise<EventStream> {
+  getEvents(
+    aggregateId: string,
+    aggregateType: string,
+    options: GetEventsOptions = {},
+  ): Promise<EventStream> {
     const fromVersion = options.fromVersion ?? 0;
     return this.#telemetry.getEvents(aggregateId, aggregateType, fromVersion, () => {
       this.#assertOpen();
-      const stream = this.#streams.get(streamIdOf(aggregateType, aggregateId)) ?? [];
+      const stream = this.#streams.get(streamKey(aggregateType, aggregateId)) ?? [];
       const events = stream.slice(fromVersion).map((row) => deserializeEvent(row.record, this.#registry));
       return { aggregateId, aggregateType, events, version: stream.length };
     });
@@ -123,7 +134,7 @@ export class InMemoryEventStore implements EventStore {
 
   async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
     this.#assertOpen();
-    return this.#streams.get(streamIdOf(aggregateType, aggregateId))?.length ?? 0;
+    return this.#streams.get(streamKey(aggregateType, aggregateId))?.length ?? 0;
   }
 
   async getGlobalPosition(): Promise<number> {
@@ -148,7 +159,11 @@ export class InMemoryEventStore implements EventStore {
   #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): StoredEvent[] {
     this.#assertOpen();
     const page: StoredEvent[] = [];
-    for (let index = Math.max(0, fromPosition); index < this.#rows.length && page.length < limit; index += 1) {
+    for (
+      let index = Math.max(0, fromPosition);
+      index < this.#rows.length && page.length < limit;
+      index += 1
+    ) {
       const row = this.#rows[index]!;
       if (eventTypes && !eventTypes.includes(row.record.eventType)) continue;
       if (aggregateTypes && !aggregateTypes.includes(row.record.aggregateType)) continue;
@@ -164,10 +179,23 @@ export class InMemoryEventStore implements EventStore {
   }
 
   #notify(): void {
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        logger.error({ error: errorTypeOf(error) }, 'append listener failed');
+      }
+    }
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError('InMemoryEventStore');
   }
+}
+
+const logger = getLogger(LoggerNames.storesMemory);
+
+/** Map key of a stream; unlike `streamIdOf`, it cannot collide (`'a-b'`+`'c'` vs `'a'`+`'b-c'`). */
+function streamKey(aggregateType: string, aggregateId: string): string {
+  return `${aggregateType}\u0000${aggregateId}`;
 }

@@ -15,42 +15,72 @@ export class InMemoryOutboxRepository implements OutboxRepository {
   }
 
   add(events: readonly DomainEvent[]): Promise<void> {
-    return this.#tracer.run(SpanNames.outbox.add, { attributes: { [ATTR_EVENT_COUNT]: events.length } }, async () => {
-      const now = new Date();
-      for (const event of events) {
-        const id = randomUUID();
-        this.#entries.set(id, { id, event, status: 'pending', attempts: 0, lastError: null, createdAt: now, availableAt: now, publishedAt: null });
-      }
-    });
+    return this.#tracer.run(
+      SpanNames.outbox.add,
+      { attributes: { [ATTR_EVENT_COUNT]: events.length } },
+      async () => {
+        const now = new Date();
+        for (const event of events) {
+          const id = randomUUID();
+          this.#entries.set(id, {
+            id,
+            event,
+            status: 'pending',
+            attempts: 0,
+            lastError: null,
+            createdAt: now,
+            availableAt: now,
+            publishedAt: null,
+          });
+        }
+      },
+    );
   }
 
   getPending(options: ClaimOptions = {}): Promise<OutboxEntry[]> {
     const limit = options.limit ?? 100;
-    return this.#tracer.run(SpanNames.outbox.getPending, { attributes: { [ATTR_BATCH_SIZE]: limit } }, async (span) => {
-      const now = Date.now();
-      const leaseUntil = new Date(now + (options.leaseMs ?? 30_000));
-      const claimed: OutboxEntry[] = [];
-      for (const entry of this.#entries.values()) {
-        if (claimed.length >= limit) break;
-        if (entry.status !== 'pending' || entry.availableAt.getTime() > now) continue;
-        const leased = { ...entry, availableAt: leaseUntil };
-        this.#entries.set(entry.id, leased);
-        claimed.push(leased);
-      }
-      span?.setAttribute(ATTR_EVENT_COUNT, claimed.length);
-      return claimed;
-    });
+    return this.#tracer.run(
+      SpanNames.outbox.getPending,
+      { attributes: { [ATTR_BATCH_SIZE]: limit } },
+      async (span) => {
+        const now = Date.now();
+        const leaseUntil = new Date(now + (options.leaseMs ?? 30_000));
+        const claimed: OutboxEntry[] = [];
+        // An aggregate whose older row is leased or waiting for a retry is held back, so a relay never
+        // publishes its events out of order.
+        const held = new Set<string>();
+        for (const entry of this.#entries.values()) {
+          if (claimed.length >= limit) break;
+          if (entry.status !== 'pending') continue;
+          const aggregateKey = `${entry.event.aggregateType}\u0000${entry.event.aggregateId}`;
+          if (held.has(aggregateKey)) continue;
+          if (entry.availableAt.getTime() > now) {
+            held.add(aggregateKey);
+            continue;
+          }
+          const leased = { ...entry, availableAt: leaseUntil };
+          this.#entries.set(entry.id, leased);
+          claimed.push(leased);
+        }
+        span?.setAttribute(ATTR_EVENT_COUNT, claimed.length);
+        return claimed;
+      },
+    );
   }
 
   markPublished(ids: readonly string[]): Promise<void> {
-    return this.#tracer.run(SpanNames.outbox.markPublished, { attributes: { [ATTR_EVENT_COUNT]: ids.length } }, async () => {
-      const now = new Date();
-      for (const id of ids) {
-        const entry = this.#entries.get(id);
-        if (entry === undefined) throw new NotFoundError(`Outbox entry ${id} not found`);
-        this.#entries.set(id, { ...entry, status: 'published', publishedAt: now });
-      }
-    });
+    return this.#tracer.run(
+      SpanNames.outbox.markPublished,
+      { attributes: { [ATTR_EVENT_COUNT]: ids.length } },
+      async () => {
+        const now = new Date();
+        for (const id of ids) {
+          const entry = this.#entries.get(id);
+          if (entry === undefined) throw new NotFoundError(`Outbox entry ${id} not found`);
+          this.#entries.set(id, { ...entry, status: 'published', publishedAt: now });
+        }
+      },
+    );
   }
 
   async markFailed(id: string, error: string, retryAt: Date | null): Promise<void> {

@@ -18,12 +18,18 @@ export class InMemorySnapshotStore implements SnapshotStore {
   }
 
   saveSnapshot(snapshot: Snapshot): Promise<void> {
-    return this.#span(SpanNames.snapshot.save, snapshot.aggregateId, snapshot.aggregateType, async () => {
-      const key = keyOf(snapshot.aggregateId, snapshot.aggregateType);
-      const existing = this.#snapshots.get(key);
-      if (existing !== undefined && existing.version > snapshot.version) return;
-      this.#snapshots.set(key, { ...snapshot, state: toJson(snapshot.state) });
-    }, snapshot.version);
+    return this.#span(
+      SpanNames.snapshot.save,
+      snapshot.aggregateId,
+      snapshot.aggregateType,
+      async () => {
+        const key = keyOf(snapshot.aggregateId, snapshot.aggregateType);
+        const existing = this.#snapshots.get(key);
+        if (existing !== undefined && existing.version > snapshot.version) return;
+        this.#snapshots.set(key, { ...snapshot, state: toJson(snapshot.state) });
+      },
+      snapshot.version,
+    );
   }
 
   getSnapshot(aggregateId: string, aggregateType: string): Promise<Snapshot | undefined> {
@@ -45,11 +51,15 @@ export class InMemorySnapshotStore implements SnapshotStore {
     );
   }
 
-  async deleteSnapshotsByType(aggregateType: string, options: { readonly schemaVersionBelow?: number } = {}): Promise<number> {
+  async deleteSnapshotsByType(
+    aggregateType: string,
+    options: { readonly schemaVersionBelow?: number } = {},
+  ): Promise<number> {
     let deleted = 0;
     for (const [key, snapshot] of this.#snapshots) {
       if (snapshot.aggregateType !== aggregateType) continue;
-      if (options.schemaVersionBelow !== undefined && snapshot.schemaVersion >= options.schemaVersionBelow) continue;
+      if (options.schemaVersionBelow !== undefined && snapshot.schemaVersion >= options.schemaVersionBelow)
+        continue;
       this.#snapshots.delete(key);
       deleted += 1;
     }
@@ -58,8 +68,18 @@ export class InMemorySnapshotStore implements SnapshotStore {
 
   async close(): Promise<void> {}
 
-  #span<T>(name: string, aggregateId: string, aggregateType: string, fn: () => Promise<T>, version?: number): Promise<T> {
-    const attributes = { [ATTR_AGGREGATE_ID]: aggregateId, [ATTR_AGGREGATE_TYPE]: aggregateType, [ATTR_VERSION]: version };
+  #span<T>(
+    name: string,
+    aggregateId: string,
+    aggregateType: string,
+    fn: () => Promise<T>,
+    version?: number,
+  ): Promise<T> {
+    const attributes = {
+      [ATTR_AGGREGATE_ID]: aggregateId,
+      [ATTR_AGGREGATE_TYPE]: aggregateType,
+      [ATTR_VERSION]: version,
+    };
     return this.#tracer.run(name, { attributes }, fn);
   }
 }

@@ -62,7 +62,11 @@ export function configureLogging(logger: Logger, options: LoggingOptions = {}): 
 function minimumLevel(name: string): LogLevel | undefined {
   let best: string | undefined;
   for (const prefix of Object.keys(levelsByName)) {
-    if ((name === prefix || name.startsWith(`${prefix}.`)) && (best === undefined || prefix.length > best.length)) best = prefix;
+    if (
+      (name === prefix || name.startsWith(`${prefix}.`)) &&
+      (best === undefined || prefix.length > best.length)
+    )
+      best = prefix;
   }
   return best === undefined ? undefined : levelsByName[best];
 }
@@ -99,7 +103,9 @@ function traceFields(): LogFields {
 }
 
 /** A small logger printing one line per record to the console, for examples and development. */
-export function consoleLogger(options: { readonly level?: LogLevel; readonly bindings?: LogFields } = {}): Logger {
+export function consoleLogger(
+  options: { readonly level?: LogLevel; readonly bindings?: LogFields } = {},
+): Logger {
   const threshold = LEVELS.indexOf(options.level ?? 'info');
   const bindings = options.bindings ?? {};
   const write = (level: LogLevel) => (fieldsOrMessage: LogFields | string, message?: string) => {
@@ -107,10 +113,15 @@ export function consoleLogger(options: { readonly level?: LogLevel; readonly bin
     const fields = { ...bindings, ...(typeof fieldsOrMessage === 'string' ? {} : fieldsOrMessage) };
     const text = typeof fieldsOrMessage === 'string' ? fieldsOrMessage : (message ?? '');
     const { logger: name, ...rest } = fields;
-    const details = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-    console[level === 'debug' ? 'log' : level](`${level.toUpperCase()} ${String(name ?? 'eventsource')} ${text} ${details.join(' ')}`.trimEnd());
+    const details = Object.entries(rest).map(
+      ([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+    );
+    console[level === 'debug' ? 'log' : level](
+      `${level.toUpperCase()} ${String(name ?? 'eventsource')} ${text} ${details.join(' ')}`.trimEnd(),
+    );
   };
   const logger = Object.fromEntries(LEVELS.map((level) => [level, write(level)])) as unknown as Logger;
-  logger.child = (childBindings) => consoleLogger({ ...options, bindings: { ...bindings, ...childBindings } });
+  logger.child = (childBindings) =>
+    consoleLogger({ ...options, bindings: { ...bindings, ...childBindings } });
   return logger;
 }

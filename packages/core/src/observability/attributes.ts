@@ -47,5 +47,6 @@ export const SemanticAttributes = {
   errorType: 'error.type',
 } as const;
 
-export type AttributeValue = string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];
+export type AttributeValue =
+  string | number | boolean | readonly string[] | readonly number[] | readonly boolean[];
 export type Attributes = Readonly<Record<string, AttributeValue | undefined>>;

@@ -34,14 +34,23 @@ export class ComponentTracer {
   #cachedProvider: TracerProvider | undefined;
   #cachedTracer: Tracer | undefined;
 
-  constructor(scope: string, enableTracing: boolean, tracerProvider?: TracerProvider, version: string = VERSION) {
+  constructor(
+    scope: string,
+    enableTracing: boolean,
+    tracerProvider?: TracerProvider,
+    version: string = VERSION,
+  ) {
     this.scope = scope;
     this.#requested = enableTracing;
     this.#tracerProvider = tracerProvider;
     this.#version = version;
   }
 
-  static from(scope: string, options: TelemetryOptions | undefined, enabledByDefault: boolean): ComponentTracer {
+  static from(
+    scope: string,
+    options: TelemetryOptions | undefined,
+    enabledByDefault: boolean,
+  ): ComponentTracer {
     return new ComponentTracer(scope, options?.enableTracing ?? enabledByDefault, options?.tracerProvider);
   }
 
@@ -97,7 +106,8 @@ export class ComponentTracer {
    */
   #tracer(provider: TracerProvider): Tracer | undefined {
     const proxy = provider as { getDelegateTracer?: (name: string, version?: string) => Tracer | undefined };
-    if (typeof proxy.getDelegateTracer === 'function') return proxy.getDelegateTracer(this.scope, this.#version);
+    if (typeof proxy.getDelegateTracer === 'function')
+      return proxy.getDelegateTracer(this.scope, this.#version);
     if (provider !== this.#cachedProvider) {
       this.#cachedTracer = provider.getTracer(this.scope, this.#version);
       this.#cachedProvider = provider;
@@ -122,11 +132,14 @@ export function setAttributes(span: Span | undefined, attributes: Attributes): v
   span.setAttributes(definedAttributes(attributes));
 }
 
-function definedAttributes(attributes: Attributes | undefined): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
+function definedAttributes(
+  attributes: Attributes | undefined,
+): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
   const defined: Record<string, string | number | boolean | string[] | number[] | boolean[]> = {};
   if (attributes === undefined) return defined;
   for (const [key, value] of Object.entries(attributes)) {
-    if (value !== undefined) defined[key] = value as string | number | boolean | string[] | number[] | boolean[];
+    if (value !== undefined)
+      defined[key] = value as string | number | boolean | string[] | number[] | boolean[];
   }
   return defined;
 }

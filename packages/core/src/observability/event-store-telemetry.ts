@@ -1,7 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { DomainEvent } from '../events/domain-event.ts';
 import type { AppendResult, ExpectedVersion } from '../ports/event-store.ts';
-import { streamIdOf } from '../ports/event-store.ts';
+import { assertAppendArguments, streamIdOf } from '../ports/event-store.ts';
 import {
   ATTR_AGGREGATE_ID,
   ATTR_AGGREGATE_TYPE,
@@ -54,9 +54,16 @@ export class EventStoreTelemetry {
         appendDuration: meter.createHistogram('eventsource.event_store.append.duration', {
           unit: 's',
           description: 'Duration of event store appends',
-          advice: { explicitBucketBoundaries: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] },
+          advice: {
+            explicitBucketBoundaries: [
+              0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+            ],
+          },
         }),
-        eventsAppended: meter.createCounter('eventsource.events.appended', { unit: '{event}', description: 'Events appended' }),
+        eventsAppended: meter.createCounter('eventsource.events.appended', {
+          unit: '{event}',
+          description: 'Events appended',
+        }),
       }),
       options,
     );
@@ -69,24 +76,45 @@ export class EventStoreTelemetry {
     expectedVersion: ExpectedVersion,
     write: (stamped: DomainEvent[], span: Span | undefined) => Promise<AppendResult> | AppendResult,
   ): Promise<AppendResult> {
-    const attributes = this.tracer.enabled ? this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion) : {};
+    try {
+      assertAppendArguments(aggregateId, aggregateType, events);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const attributes = this.tracer.enabled
+      ? this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion)
+      : {};
     const started = performance.now();
-    const metricAttributes = { [SemanticAttributes.dbSystemName]: this.#config.attributes[SemanticAttributes.dbSystemName] as string };
-    return this.tracer.run(this.#config.spanNames.appendEvents, { kind: this.#config.kind, attributes }, async (span) => {
-      let outcome = 'error';
-      try {
-        const result = await write(stampTraceContext(events), span);
-        span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
-        this.#instruments()?.eventsAppended.add(result.written, metricAttributes);
-        outcome = 'ok';
-        return result;
-      } finally {
-        this.#instruments()?.appendDuration.record((performance.now() - started) / 1000, { ...metricAttributes, outcome });
-      }
-    });
+    const metricAttributes = {
+      [SemanticAttributes.dbSystemName]: this.#config.attributes[SemanticAttributes.dbSystemName] as string,
+    };
+    return this.tracer.run(
+      this.#config.spanNames.appendEvents,
+      { kind: this.#config.kind, attributes },
+      async (span) => {
+        let outcome = 'error';
+        try {
+          const result = await write(stampTraceContext(events), span);
+          span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
+          this.#instruments()?.eventsAppended.add(result.written, metricAttributes);
+          outcome = 'ok';
+          return result;
+        } finally {
+          this.#instruments()?.appendDuration.record((performance.now() - started) / 1000, {
+            ...metricAttributes,
+            outcome,
+          });
+        }
+      },
+    );
   }
 
-  #appendAttributes(aggregateId: string, aggregateType: string, events: readonly DomainEvent[], expectedVersion: ExpectedVersion): Attributes {
+  #appendAttributes(
+    aggregateId: string,
+    aggregateType: string,
+    events: readonly DomainEvent[],
+    expectedVersion: ExpectedVersion,
+  ): Attributes {
     return {
       ...this.#config.attributes,
       ...this.#operation('INSERT', 'append_events'),
@@ -113,11 +141,15 @@ export class EventStoreTelemetry {
       [ATTR_AGGREGATE_TYPE]: aggregateType,
       [ATTR_FROM_VERSION]: fromVersion,
     };
-    return this.tracer.run(this.#config.spanNames.getEvents, { kind: this.#config.kind, attributes }, async (span) => {
-      const stream = await read();
-      span?.setAttributes({ [ATTR_EVENT_COUNT]: stream.events.length, [ATTR_VERSION]: stream.version });
-      return stream;
-    });
+    return this.tracer.run(
+      this.#config.spanNames.getEvents,
+      { kind: this.#config.kind, attributes },
+      async (span) => {
+        const stream = await read();
+        span?.setAttributes({ [ATTR_EVENT_COUNT]: stream.events.length, [ATTR_VERSION]: stream.version });
+        return stream;
+      },
+    );
   }
 
   /** One span per page of `readAll`. */
@@ -132,11 +164,18 @@ export class EventStoreTelemetry {
       [ATTR_FROM_POSITION]: fromPosition,
       [ATTR_BATCH_SIZE]: limit,
     };
-    return this.tracer.run(this.#config.spanNames.readAll, { kind: this.#config.kind, attributes }, async (span) => {
-      const page = await read();
-      span?.setAttributes({ [ATTR_EVENT_COUNT]: page.length, [ATTR_TO_POSITION]: page.at(-1)?.globalPosition ?? fromPosition });
-      return page;
-    });
+    return this.tracer.run(
+      this.#config.spanNames.readAll,
+      { kind: this.#config.kind, attributes },
+      async (span) => {
+        const page = await read();
+        span?.setAttributes({
+          [ATTR_EVENT_COUNT]: page.length,
+          [ATTR_TO_POSITION]: page.at(-1)?.globalPosition ?? fromPosition,
+        });
+        return page;
+      },
+    );
   }
 
   #operation(sqlVerb: string, operation: string): Attributes {

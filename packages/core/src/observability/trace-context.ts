@@ -27,8 +27,16 @@ export function parseTraceparent(traceparent: unknown, tracestate?: unknown): Sp
   if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
   const api = getOpenTelemetryApi();
   const traceState =
-    typeof tracestate === 'string' && tracestate.length > 0 && api?.createTraceState ? api.createTraceState(tracestate) : undefined;
-  return { traceId, spanId, traceFlags: Number.parseInt(flags, 16), isRemote: true, ...(traceState ? { traceState } : {}) };
+    typeof tracestate === 'string' && tracestate.length > 0 && api?.createTraceState
+      ? api.createTraceState(tracestate)
+      : undefined;
+  return {
+    traceId,
+    spanId,
+    traceFlags: Number.parseInt(flags, 16),
+    isRemote: true,
+    ...(traceState ? { traceState } : {}),
+  };
 }
 
 /** The active span's context in W3C form, or `undefined` when no valid span is active. */
@@ -46,7 +54,10 @@ export function currentTraceContext(context?: Context): PersistedTraceContext | 
  * by us (never through the global propagator, so no baggage is persisted). An event that already
  * has a `traceparent` keeps it: an importer or upcaster may have supplied the true origin.
  */
-export function stampTraceContext<TEvent extends DomainEvent>(events: readonly TEvent[], context?: Context): TEvent[] {
+export function stampTraceContext<TEvent extends DomainEvent>(
+  events: readonly TEvent[],
+  context?: Context,
+): TEvent[] {
   const traceContext = currentTraceContext(context);
   if (traceContext === undefined) return [...events];
   return events.map((event) =>
@@ -64,7 +75,9 @@ export function eventSpanContext(event: DomainEvent): SpanContext | undefined {
 /** A span link back to the trace that appended `event`, with the event id as a link attribute. */
 export function linkToEvent(event: DomainEvent): Link | undefined {
   const spanContext = eventSpanContext(event);
-  return spanContext === undefined ? undefined : { context: spanContext, attributes: { [ATTR_EVENT_ID]: event.eventId } };
+  return spanContext === undefined
+    ? undefined
+    : { context: spanContext, attributes: { [ATTR_EVENT_ID]: event.eventId } };
 }
 
 /** Links to the distinct traces of `events`, capped at `limit` (OpenTelemetry's default link limit is 128). */

@@ -21,7 +21,12 @@ export class TracingMixin {
    * Runs `fn` inside an active span named `name` with `attributes`. `fn` receives the span, or
    * `undefined` when tracing is off, so attribute writes are guarded with `span?.`.
    */
-  protected createSpanContext<T>(name: string, attributes: Attributes, fn: (span: Span | undefined) => T, kind?: SpanKindValue): T {
+  protected createSpanContext<T>(
+    name: string,
+    attributes: Attributes,
+    fn: (span: Span | undefined) => T,
+    kind?: SpanKindValue,
+  ): T {
     return tracerOf(this).run(name, { attributes, ...(kind === undefined ? {} : { kind }) }, fn);
   }
 
@@ -34,7 +39,9 @@ export class TracingMixin {
 function tracerOf(host: object): ComponentTracer {
   const tracer = tracers.get(host);
   if (tracer === undefined) {
-    throw new InvalidArgumentError(`${host.constructor.name}: call this.initTracing(...) in the constructor before tracing`);
+    throw new InvalidArgumentError(
+      `${host.constructor.name}: call this.initTracing(...) in the constructor before tracing`,
+    );
   }
   return tracer;
 }
@@ -43,14 +50,22 @@ function tracerOf(host: object): ComponentTracer {
  * Method decorator (standard decorators) for methods with static attributes. The class must
  * extend {@link TracingMixin} and call `initTracing`. Works for sync and async methods.
  */
-export function traced(name: string, options: { readonly attributes?: Attributes; readonly kind?: SpanKindValue } = {}) {
+export function traced(
+  name: string,
+  options: { readonly attributes?: Attributes; readonly kind?: SpanKindValue } = {},
+) {
   return function decorate<This extends TracingMixin, Args extends unknown[], Result>(
     method: (this: This, ...args: Args) => Result,
     _context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Result>,
   ): (this: This, ...args: Args) => Result {
     return function tracedMethod(this: This, ...args: Args): Result {
-      return tracerOf(this).run(name, { attributes: options.attributes ?? {}, ...(options.kind === undefined ? {} : { kind: options.kind }) }, () =>
-        method.apply(this, args),
+      return tracerOf(this).run(
+        name,
+        {
+          attributes: options.attributes ?? {},
+          ...(options.kind === undefined ? {} : { kind: options.kind }),
+        },
+        () => method.apply(this, args),
       );
     };
   };

@@ -46,13 +46,20 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     const batchSize = options.batchSize ?? 100;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('batchSize must be a positive integer');
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new InvalidArgumentError('batchSize must be a positive integer');
     this.#options = options;
-    this.#retryPolicy = options.retryPolicy ?? exponentialBackoff({ maxRetries: 10, initialDelayMs: 500, maxDelayMs: 60_000 });
+    this.#retryPolicy =
+      options.retryPolicy ?? exponentialBackoff({ maxRetries: 10, initialDelayMs: 500, maxDelayMs: 60_000 });
     this.#tracer = ComponentTracer.from('@eventsource/core', options, true);
     this.#instruments = lazyInstruments(
       '@eventsource/core',
-      (meter) => ({ pending: meter.createGauge?.('eventsource.outbox.pending', { unit: '{row}', description: 'Outbox rows waiting to be published' }) }),
+      (meter) => ({
+        pending: meter.createGauge?.('eventsource.outbox.pending', {
+          unit: '{row}',
+          description: 'Outbox rows waiting to be published',
+        }),
+      }),
       options,
     );
   }
@@ -72,7 +79,10 @@ export class OutboxRelay {
       SpanNames.outbox.relay,
       { attributes: { [ATTR_BATCH_SIZE]: entries.length }, links },
       async (span) => {
-        const done = this.#options.propagation === 'link' ? await this.#publishBatch(entries) : await this.#publishEach(entries);
+        const done =
+          this.#options.propagation === 'link'
+            ? await this.#publishBatch(entries)
+            : await this.#publishEach(entries);
         if (done.length > 0) await this.#options.outbox.markPublished(done);
         span?.setAttribute(ATTR_EVENT_COUNT, done.length);
         return done.length;
@@ -116,13 +126,20 @@ export class OutboxRelay {
   async #publishEach(entries: readonly OutboxEntry[]): Promise<string[]> {
     const api = getOpenTelemetryApi();
     const done: string[] = [];
+    // After a failure, the aggregate's later rows wait (their lease runs out, and the repository
+    // does not offer them while the failed row waits for its retry), so its events stay in order.
+    const blocked = new Set<string>();
     for (const entry of entries) {
-      const parent = this.#tracer.enabled ? contextFromEvent(entry.event) : undefined;
+      const aggregateKey = `${entry.event.aggregateType}\u0000${entry.event.aggregateId}`;
+      if (blocked.has(aggregateKey)) continue;
+      // The stored context is continued whatever this relay's own tracing: the bus traces the publish.
+      const parent = contextFromEvent(entry.event);
       const publish = () => this.#options.publisher.publish([entry.event]);
       try {
         await (api !== undefined && parent !== undefined ? api.context.with(parent, publish) : publish());
         done.push(entry.id);
       } catch (error) {
+        blocked.add(aggregateKey);
         await this.#fail(entry, error);
       }
     }
@@ -146,7 +163,12 @@ export class OutboxRelay {
     const message = error instanceof Error ? error.message : String(error);
     await this.#options.outbox.markFailed(entry.id, message, retryAt);
     this.#logger.warn(
-      { event_id: entry.event.eventId, [ATTR_RETRY_COUNT]: retry, error: errorTypeOf(error), gave_up: giveUp },
+      {
+        event_id: entry.event.eventId,
+        [ATTR_RETRY_COUNT]: retry,
+        error: errorTypeOf(error),
+        gave_up: giveUp,
+      },
       giveUp ? 'outbox row failed for good' : 'outbox publish failed; will retry',
     );
   }

@@ -15,7 +15,10 @@ export type EventHandler<TEvent extends DomainEvent = DomainEvent> =
 export interface EventBus extends EventPublisher {
   publish(events: readonly DomainEvent[]): Promise<void>;
   /** Subscribes `handler` to one event type. Returns a function that unsubscribes it. */
-  subscribe<TType extends string, TData>(eventType: EventDefinition<TType, TData>, handler: EventHandler<DomainEvent<TType, TData>>): () => void;
+  subscribe<TType extends string, TData>(
+    eventType: EventDefinition<TType, TData>,
+    handler: EventHandler<DomainEvent<TType, TData>>,
+  ): () => void;
   subscribe(eventType: string, handler: EventHandler): () => void;
   /** Subscribes `handler` to every event. */
   subscribeAll(handler: EventHandler): () => void;
@@ -30,7 +33,10 @@ export function handlerNameOf(handler: EventHandler): string {
 }
 
 /** Calls a handler of either shape. */
-export function invokeHandler<TEvent extends DomainEvent>(handler: EventHandler<TEvent>, event: TEvent): Promise<void> | void {
+export function invokeHandler<TEvent extends DomainEvent>(
+  handler: EventHandler<TEvent>,
+  event: TEvent,
+): Promise<void> | void {
   return typeof handler === 'function' ? handler(event) : handler.handle(event);
 }
 

@@ -144,27 +144,39 @@ export function assertExpectedVersion(
     (expected === 'stream_exists' && actualVersion > 0) ||
     (typeof expected === 'number' && expected === actualVersion);
   if (typeof expected === 'number' && (!Number.isInteger(expected) || expected < 0)) {
-    throw new InvalidArgumentError(`expectedVersion must be a non-negative integer or a named ExpectedVersion, got ${expected}`);
+    throw new InvalidArgumentError(
+      `expectedVersion must be a non-negative integer or a named ExpectedVersion, got ${expected}`,
+    );
   }
   if (typeof expected === 'string' && !['any', 'no_stream', 'stream_exists'].includes(expected)) {
     throw new InvalidArgumentError(`Unknown expectedVersion "${String(expected)}"`);
   }
-  if (!satisfied) throw new ConcurrencyError({ aggregateId, aggregateType, expectedVersion: expected, actualVersion });
+  if (!satisfied)
+    throw new ConcurrencyError({ aggregateId, aggregateType, expectedVersion: expected, actualVersion });
 }
 
 /** Checks an append's arguments before any I/O; bad input writes nothing. */
-export function assertAppendArguments(aggregateId: string, aggregateType: string, events: readonly DomainEvent[]): void {
-  if (typeof aggregateId !== 'string' || aggregateId.length === 0) throw new InvalidArgumentError('aggregateId must be a non-empty string');
-  if (typeof aggregateType !== 'string' || aggregateType.length === 0) throw new InvalidArgumentError('aggregateType must be a non-empty string');
+export function assertAppendArguments(
+  aggregateId: string,
+  aggregateType: string,
+  events: readonly DomainEvent[],
+): void {
+  if (typeof aggregateId !== 'string' || aggregateId.length === 0)
+    throw new InvalidArgumentError('aggregateId must be a non-empty string');
+  if (typeof aggregateType !== 'string' || aggregateType.length === 0)
+    throw new InvalidArgumentError('aggregateType must be a non-empty string');
   if (!Array.isArray(events)) throw new InvalidArgumentError('events must be an array');
   const ids = new Set<string>();
-  for (const event of events) {
+  for (const event of events as readonly unknown[] as readonly DomainEvent[]) {
+    if (event === null || typeof event !== 'object')
+      throw new InvalidArgumentError('events must contain only events');
     if (event.aggregateId !== aggregateId || event.aggregateType !== aggregateType) {
       throw new InvalidArgumentError(
         `${event.eventType} ${event.eventId} belongs to ${event.aggregateType} ${event.aggregateId}, not ${aggregateType} ${aggregateId}`,
       );
     }
-    if (ids.has(event.eventId)) throw new InvalidArgumentError(`Event id ${event.eventId} appears twice in one append`);
+    if (ids.has(event.eventId))
+      throw new InvalidArgumentError(`Event id ${event.eventId} appears twice in one append`);
     ids.add(event.eventId);
   }
 }

@@ -28,7 +28,11 @@ export interface OutboxRepository {
   add(events: readonly DomainEvent[]): Promise<void>;
   /**
    * Claims up to `limit` pending rows whose time has come, oldest first, and leases them so
-   * concurrent relays never get the same row at the same time.
+   * concurrent relays never get the same row at the same time. A row is not offered while an older
+   * row of the same aggregate is pending but leased or waiting for a retry, so an aggregate's events
+   * are published in order; a row given up on (`failed`) no longer holds its aggregate back. A row
+   * that cannot be read back (unknown event type, failed upcast) is marked `failed` with the error
+   * instead of being returned.
    */
   getPending(options?: ClaimOptions): Promise<OutboxEntry[]>;
   markPublished(ids: readonly string[]): Promise<void>;

@@ -18,6 +18,9 @@ export interface SnapshotStore {
   deleteSnapshot(aggregateId: string, aggregateType: string): Promise<boolean>;
   snapshotExists(aggregateId: string, aggregateType: string): Promise<boolean>;
   /** Deletes snapshots of a type, or only those below a schema version. Returns how many. */
-  deleteSnapshotsByType(aggregateType: string, options?: { readonly schemaVersionBelow?: number }): Promise<number>;
+  deleteSnapshotsByType(
+    aggregateType: string,
+    options?: { readonly schemaVersionBelow?: number },
+  ): Promise<number>;
   close(): Promise<void>;
 }

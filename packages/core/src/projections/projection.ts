@@ -40,8 +40,16 @@ export abstract class ProjectionBase implements Projection {
 
   handle(event: DomainEvent): Promise<void> {
     const link = this.tracer.enabled ? linkToEvent(event) : undefined;
-    const attributes = { [ATTR_PROJECTION_NAME]: this.name, [ATTR_EVENT_TYPE]: event.eventType, [ATTR_EVENT_ID]: event.eventId };
-    return this.tracer.run(SpanNames.projection.handle, { attributes, ...(link ? { links: [link] } : {}) }, () => this.process(event));
+    const attributes = {
+      [ATTR_PROJECTION_NAME]: this.name,
+      [ATTR_EVENT_TYPE]: event.eventType,
+      [ATTR_EVENT_ID]: event.eventId,
+    };
+    return this.tracer.run(
+      SpanNames.projection.handle,
+      { attributes, ...(link ? { links: [link] } : {}) },
+      () => this.process(event),
+    );
   }
 
   async reset(): Promise<void> {}

@@ -19,8 +19,10 @@ export interface ExponentialBackoffOptions {
 /** `initialDelayMs * multiplier^(retry-1)`, capped at `maxDelayMs`, spread by ±`jitter`. */
 export function exponentialBackoff(options: ExponentialBackoffOptions = {}): RetryPolicy {
   const { maxRetries = 3, initialDelayMs = 100, maxDelayMs = 30_000, multiplier = 2, jitter = 0.1 } = options;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new InvalidArgumentError('maxRetries must be a non-negative integer');
-  if (initialDelayMs < 0 || maxDelayMs < initialDelayMs) throw new InvalidArgumentError('need 0 <= initialDelayMs <= maxDelayMs');
+  if (!Number.isInteger(maxRetries) || maxRetries < 0)
+    throw new InvalidArgumentError('maxRetries must be a non-negative integer');
+  if (initialDelayMs < 0 || maxDelayMs < initialDelayMs)
+    throw new InvalidArgumentError('need 0 <= initialDelayMs <= maxDelayMs');
   if (multiplier < 1) throw new InvalidArgumentError('multiplier must be >= 1');
   if (jitter < 0 || jitter > 1) throw new InvalidArgumentError('jitter must be within 0..1');
   return {

@@ -71,12 +71,20 @@ export class SubscriptionRunner {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #failure: unknown;
-  readonly #positionWaiters = new Set<{ position: number; resolve: () => void; reject: (error: unknown) => void }>();
+  #starting: Promise<void> | undefined;
+  #stopRequested = false;
+  #skipCheckpointedAt = 0;
+  readonly #positionWaiters = new Set<{
+    position: number;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }>();
 
   constructor(options: SubscriptionRunnerOptions) {
     if (!options.name) throw new InvalidArgumentError('SubscriptionRunner needs a name');
     const batchSize = options.batchSize ?? 100;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError('batchSize must be a positive integer');
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new InvalidArgumentError('batchSize must be a positive integer');
     this.name = options.name;
     this.#options = options;
     this.#retryPolicy = options.retryPolicy ?? exponentialBackoff();
@@ -84,12 +92,18 @@ export class SubscriptionRunner {
     this.#instruments = lazyInstruments(
       '@eventsource/core',
       (meter) => ({
-        lag: meter.createGauge?.('eventsource.subscription.lag', { unit: '{event}', description: 'Head position minus checkpoint' }),
+        lag: meter.createGauge?.('eventsource.subscription.lag', {
+          unit: '{event}',
+          description: 'Head position minus checkpoint',
+        }),
         freshness: meter.createHistogram('eventsource.subscription.freshness', {
           unit: 's',
           description: 'Time from an event being stored to a subscription processing it',
         }),
-        dlqSize: meter.createGauge?.('eventsource.dlq.size', { unit: '{event}', description: 'Unresolved DLQ entries' }),
+        dlqSize: meter.createGauge?.('eventsource.dlq.size', {
+          unit: '{event}',
+          description: 'Unresolved DLQ entries',
+        }),
       }),
       options,
     );
@@ -109,36 +123,61 @@ export class SubscriptionRunner {
     return this.#failure;
   }
 
-  /** Starts processing and resolves once the backlog present at start has been processed. */
-  async start(): Promise<void> {
-    if (this.#loop !== undefined) return;
-    this.#position = await this.#resolveStart();
+  /**
+   * Starts processing and resolves once the backlog present at start has been processed. Calling
+   * it while running returns the same start; calling it after a failure starts again from the
+   * last checkpointed (or processed) position.
+   */
+  start(): Promise<void> {
+    if (this.#starting !== undefined && this.#state !== 'failed') return this.#starting;
+    const previous = this.#loop;
+    this.#state = 'catching_up';
+    this.#stopRequested = false;
+    this.#starting = (async () => {
+      await previous;
+      this.#loop = undefined;
+      this.#failure = undefined;
+      await this.#begin();
+    })();
+    return this.#starting;
+  }
+
+  /** Finishes the event in hand, checkpoints, and stops. Harmless when not running. */
+  async stop(): Promise<void> {
+    this.#stopRequested = true;
+    this.#abort?.abort();
+    this.#wake?.();
+    await this.#starting?.catch(() => undefined);
+    this.#abort?.abort();
+    this.#wake?.();
+    await this.#loop;
+    this.#loop = undefined;
+    this.#starting = undefined;
+    if (this.#state !== 'failed') this.#state = 'stopped';
+  }
+
+  /**
+   * Resolves once the runner has processed everything up to `position` (or there is nothing
+   * matching up to it). Rejects if the runner fails or stops first, or is not running.
+   */
+  waitForPosition(position: number): Promise<void> {
+    if (this.#position >= position) return Promise.resolve();
+    if (this.#state === 'failed') return Promise.reject(this.#failure);
+    if (this.#starting === undefined) return Promise.reject(new ClosedError(`Subscription ${this.name}`));
+    return new Promise((resolve, reject) => this.#positionWaiters.add({ position, resolve, reject }));
+  }
+
+  async #begin(): Promise<void> {
+    const position = await this.#resolveStart();
     const head = await this.#options.eventStore.getGlobalPosition();
+    if (this.#stopRequested) return;
+    this.#position = position;
     this.#abort = new AbortController();
     this.#state = 'catching_up';
     const unsubscribe = this.#options.eventStore.onAppend(() => this.#wake?.());
     this.#loop = this.#run(this.#abort.signal).finally(unsubscribe);
     await this.waitForPosition(head);
     if (this.#state === 'catching_up') this.#state = 'live';
-  }
-
-  /** Finishes the event in hand, checkpoints, and stops. Harmless when not running. */
-  async stop(): Promise<void> {
-    this.#abort?.abort();
-    this.#wake?.();
-    await this.#loop;
-    this.#loop = undefined;
-    if (this.#state !== 'failed') this.#state = 'stopped';
-  }
-
-  /**
-   * Resolves once the runner has processed everything up to `position` (or there is nothing
-   * matching up to it). Rejects if the runner fails or stops first.
-   */
-  waitForPosition(position: number): Promise<void> {
-    if (this.#position >= position) return Promise.resolve();
-    if (this.#state === 'failed') return Promise.reject(this.#failure);
-    return new Promise((resolve, reject) => this.#positionWaiters.add({ position, resolve, reject }));
   }
 
   async #resolveStart(): Promise<number> {
@@ -160,6 +199,7 @@ export class SubscriptionRunner {
         const batch = await this.#readBatch();
         if (batch.length === 0) {
           this.#state = 'live';
+          await this.#skipTo(head);
           this.#settleWaiters(head);
           await new Promise<void>((resolve) => {
             this.#wake = resolve;
@@ -175,13 +215,30 @@ export class SubscriptionRunner {
     } catch (error) {
       this.#state = 'failed';
       this.#failure = error;
-      this.#logger.error({ subscription: this.name, error: errorTypeOf(error), position: this.#position }, 'subscription stopped on error');
+      this.#logger.error(
+        { subscription: this.name, error: errorTypeOf(error), position: this.#position },
+        'subscription stopped on error',
+      );
       for (const waiter of this.#positionWaiters) waiter.reject(error);
       this.#positionWaiters.clear();
       return;
     }
     for (const waiter of this.#positionWaiters) waiter.reject(new ClosedError(`Subscription ${this.name}`));
     this.#positionWaiters.clear();
+  }
+
+  /**
+   * Nothing matched up to `head` (read before the empty batch, so nothing below it can still
+   * appear): move past the events the filter skipped, so polls and restarts do not re-scan them.
+   * The checkpoint follows at most once a second.
+   */
+  async #skipTo(head: number): Promise<void> {
+    if (head <= this.#position) return;
+    this.#position = head;
+    this.#instruments()?.lag?.record(0, { [ATTR_SUBSCRIPTION_NAME]: this.name });
+    if (Date.now() - this.#skipCheckpointedAt < 1000) return;
+    this.#skipCheckpointedAt = Date.now();
+    await this.#options.checkpointRepository.updateCheckpoint(this.name, { position: head, processed: 0 });
   }
 
   async #readBatch(): Promise<StoredEvent[]> {
@@ -209,34 +266,42 @@ export class SubscriptionRunner {
       [SemanticAttributes.messagingBatchMessageCount]: batch.length,
     };
     const links = this.#tracer.enabled ? linksToEvents(batch.map((stored) => stored.event)) : [];
-    return this.#tracer.run(SpanNames.subscription.processBatch, { kind: SpanKinds.consumer, attributes, links }, async (span) => {
-      let processed = 0;
-      let last: StoredEvent | undefined;
-      try {
-        for (const stored of batch) {
-          if (signal.aborted) break;
-          const handled = await this.#processEvent(stored, signal);
-          if (!handled) break;
-          processed += 1;
-          last = stored;
-          this.#position = stored.globalPosition;
-          this.#instruments()?.freshness.record((Date.now() - stored.storedAt.getTime()) / 1000, { [ATTR_SUBSCRIPTION_NAME]: this.name });
+    return this.#tracer.run(
+      SpanNames.subscription.processBatch,
+      { kind: SpanKinds.consumer, attributes, links },
+      async (span) => {
+        let processed = 0;
+        let last: StoredEvent | undefined;
+        try {
+          for (const stored of batch) {
+            if (signal.aborted) break;
+            const handled = await this.#processEvent(stored, signal);
+            if (!handled) break;
+            processed += 1;
+            last = stored;
+            this.#position = stored.globalPosition;
+            this.#instruments()?.freshness.record((Date.now() - stored.storedAt.getTime()) / 1000, {
+              [ATTR_SUBSCRIPTION_NAME]: this.name,
+            });
+          }
+        } finally {
+          if (last !== undefined) {
+            await this.#options.checkpointRepository.updateCheckpoint(this.name, {
+              position: last.globalPosition,
+              eventId: last.event.eventId,
+              eventType: last.event.eventType,
+              processed,
+            });
+            const head = await this.#options.eventStore.getGlobalPosition();
+            this.#instruments()?.lag?.record(Math.max(0, head - this.#position), {
+              [ATTR_SUBSCRIPTION_NAME]: this.name,
+            });
+            this.#settleWaiters(this.#position);
+          }
+          span?.setAttribute('eventsource.events.processed', processed);
         }
-      } finally {
-        if (last !== undefined) {
-          await this.#options.checkpointRepository.updateCheckpoint(this.name, {
-            position: last.globalPosition,
-            eventId: last.event.eventId,
-            eventType: last.event.eventType,
-            processed,
-          });
-          const head = await this.#options.eventStore.getGlobalPosition();
-          this.#instruments()?.lag?.record(Math.max(0, head - this.#position), { [ATTR_SUBSCRIPTION_NAME]: this.name });
-          this.#settleWaiters(this.#position);
-        }
-        span?.setAttribute('eventsource.events.processed', processed);
-      }
-    });
+      },
+    );
   }
 
   /** True when the event was handled or dead-lettered; false when stopping interrupted its retries. */
@@ -247,7 +312,15 @@ export class SubscriptionRunner {
         return true;
       } catch (error) {
         if (retry < this.#retryPolicy.maxRetries) {
-          this.#logger.warn({ subscription: this.name, event_id: stored.event.eventId, retry: retry + 1, error: errorTypeOf(error) }, 'handler failed; retrying');
+          this.#logger.warn(
+            {
+              subscription: this.name,
+              event_id: stored.event.eventId,
+              retry: retry + 1,
+              error: errorTypeOf(error),
+            },
+            'handler failed; retrying',
+          );
           await sleep(this.#retryPolicy.delayMs(retry + 1), signal);
           if (signal.aborted) return false;
           continue;
@@ -256,14 +329,29 @@ export class SubscriptionRunner {
         if (dlq === undefined) throw error;
         await this.#tracer.run(
           'eventsource.subscription.dead_letter',
-          { attributes: { [ATTR_SUBSCRIPTION_NAME]: this.name, [ATTR_EVENT_ID]: stored.event.eventId, [ATTR_RETRY_COUNT]: retry } },
+          {
+            attributes: {
+              [ATTR_SUBSCRIPTION_NAME]: this.name,
+              [ATTR_EVENT_ID]: stored.event.eventId,
+              [ATTR_RETRY_COUNT]: retry,
+            },
+          },
           async (span) => {
             recordError(span, error);
-            await dlq.add({ consumerName: this.name, event: stored.event, globalPosition: stored.globalPosition, error, retryCount: retry });
+            await dlq.add({
+              consumerName: this.name,
+              event: stored.event,
+              globalPosition: stored.globalPosition,
+              error,
+              retryCount: retry,
+            });
           },
         );
         this.#instruments()?.dlqSize?.record(await dlq.count(), { [ATTR_SUBSCRIPTION_NAME]: this.name });
-        this.#logger.error({ subscription: this.name, event_id: stored.event.eventId, error: errorTypeOf(error) }, 'event sent to the DLQ');
+        this.#logger.error(
+          { subscription: this.name, event_id: stored.event.eventId, error: errorTypeOf(error) },
+          'event sent to the DLQ',
+        );
         return true;
       }
     }
@@ -271,7 +359,8 @@ export class SubscriptionRunner {
 
   #deliver(event: DomainEvent): Promise<void> {
     const subscriber = this.#options.subscriber;
-    const call = async () => (isProjection(subscriber) ? subscriber.handle(event) : invokeHandler(subscriber, event));
+    const call = async () =>
+      isProjection(subscriber) ? subscriber.handle(event) : invokeHandler(subscriber, event);
     if (this.#options.propagation !== 'parent') return call();
     const api = getOpenTelemetryApi();
     const parent: Context | undefined = contextFromEvent(event);
@@ -289,7 +378,12 @@ export class SubscriptionRunner {
 }
 
 function isProjection(subscriber: Projection | EventHandler): subscriber is Projection {
-  return typeof subscriber === 'object' && 'handle' in subscriber && 'name' in subscriber && typeof (subscriber as Projection).name === 'string';
+  return (
+    typeof subscriber === 'object' &&
+    'handle' in subscriber &&
+    'name' in subscriber &&
+    typeof (subscriber as Projection).name === 'string'
+  );
 }
 
 function subscriberEventTypes(subscriber: Projection | EventHandler): readonly string[] | undefined {

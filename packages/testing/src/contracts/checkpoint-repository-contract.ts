@@ -4,7 +4,10 @@ import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
 import { resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 
 /** The behaviour every `CheckpointRepository` must have. */
-export function checkpointRepositoryContract(name: string, create: () => Promise<ContractSubject<CheckpointRepository>>): void {
+export function checkpointRepositoryContract(
+  name: string,
+  create: () => Promise<ContractSubject<CheckpointRepository>>,
+): void {
   describe(`CheckpointRepository contract: ${name}`, () => {
     let telemetry: TelemetryCapture;
     let repository: CheckpointRepository;
@@ -26,7 +29,12 @@ export function checkpointRepositoryContract(name: string, create: () => Promise
     it('has no checkpoint until one is written, then returns it', async () => {
       const name = uniqueId('projection');
       expect(await repository.getCheckpoint(name)).toBeUndefined();
-      await repository.updateCheckpoint(name, { position: 7, eventId: 'event-7', eventType: 'ContractItemAdded', processed: 3 });
+      await repository.updateCheckpoint(name, {
+        position: 7,
+        eventId: 'event-7',
+        eventType: 'ContractItemAdded',
+        processed: 3,
+      });
       expect(await repository.getCheckpoint(name)).toMatchObject({
         name,
         position: 7,
@@ -64,9 +72,17 @@ export function checkpointRepositoryContract(name: string, create: () => Promise
       await repository.resetCheckpoint(name);
       const names = telemetry.spans().map((span) => span.name);
       expect(names).toEqual(
-        expect.arrayContaining(['eventsource.checkpoint.get_checkpoint', 'eventsource.checkpoint.update_checkpoint', 'eventsource.checkpoint.reset_checkpoint']),
+        expect.arrayContaining([
+          'eventsource.checkpoint.get_checkpoint',
+          'eventsource.checkpoint.update_checkpoint',
+          'eventsource.checkpoint.reset_checkpoint',
+        ]),
       );
-      expect(telemetry.spansNamed('eventsource.checkpoint.update_checkpoint')[0]!.attributes['eventsource.subscription.name']).toBe(name);
+      expect(
+        telemetry.spansNamed('eventsource.checkpoint.update_checkpoint')[0]!.attributes[
+          'eventsource.subscription.name'
+        ],
+      ).toBe(name);
     });
 
     it('closes twice without error', async () => {

@@ -4,7 +4,10 @@ import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
 import { itemsAdded, contractRegistry, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 
 /** The behaviour every `DLQRepository` must have. */
-export function dlqRepositoryContract(name: string, create: (context: { readonly registry: EventRegistry }) => Promise<ContractSubject<DLQRepository>>): void {
+export function dlqRepositoryContract(
+  name: string,
+  create: (context: { readonly registry: EventRegistry }) => Promise<ContractSubject<DLQRepository>>,
+): void {
   describe(`DLQRepository contract: ${name}`, () => {
     let telemetry: TelemetryCapture;
     let repository: DLQRepository;
@@ -15,7 +18,9 @@ export function dlqRepositoryContract(name: string, create: (context: { readonly
     });
     afterAll(async () => telemetry.shutdown());
     beforeEach(async () => {
-      ({ subject: repository, dispose } = await resolveSubject(await create({ registry: contractRegistry() })));
+      ({ subject: repository, dispose } = await resolveSubject(
+        await create({ registry: contractRegistry() }),
+      ));
       telemetry.reset();
     });
     afterEach(async () => {
@@ -26,11 +31,29 @@ export function dlqRepositoryContract(name: string, create: (context: { readonly
     it('stores a failed event with the error, and updates it when it fails again', async () => {
       const consumerName = uniqueId('consumer');
       const [event] = itemsAdded(uniqueId('cart'), 1);
-      const first = await repository.add({ consumerName, event: event!, globalPosition: 42, error: new TypeError('boom'), retryCount: 3 });
-      expect(first).toMatchObject({ consumerName, errorType: 'TypeError', errorMessage: 'boom', retryCount: 3, status: 'failed', globalPosition: 42 });
+      const first = await repository.add({
+        consumerName,
+        event: event!,
+        globalPosition: 42,
+        error: new TypeError('boom'),
+        retryCount: 3,
+      });
+      expect(first).toMatchObject({
+        consumerName,
+        errorType: 'TypeError',
+        errorMessage: 'boom',
+        retryCount: 3,
+        status: 'failed',
+        globalPosition: 42,
+      });
       expect(first.event.eventId).toBe(event!.eventId);
       expect(first.event.data).toEqual(event!.data);
-      const again = await repository.add({ consumerName, event: event!, error: new RangeError('again'), retryCount: 5 });
+      const again = await repository.add({
+        consumerName,
+        event: event!,
+        error: new RangeError('again'),
+        retryCount: 5,
+      });
       expect(again.id).toBe(first.id);
       expect(again).toMatchObject({ retryCount: 5, errorType: 'RangeError', errorMessage: 'again' });
       expect(again.firstFailedAt.getTime()).toBe(first.firstFailedAt.getTime());
@@ -41,13 +64,21 @@ export function dlqRepositoryContract(name: string, create: (context: { readonly
       const consumerName = uniqueId('consumer');
       const events = itemsAdded(uniqueId('cart'), 3);
       const entries = [];
-      for (const event of events) entries.push(await repository.add({ consumerName, event, error: new Error('x'), retryCount: 1 }));
+      for (const event of events)
+        entries.push(await repository.add({ consumerName, event, error: new Error('x'), retryCount: 1 }));
       const before = await repository.count();
-      expect((await repository.list({ consumerName })).map((entry) => entry.id).sort()).toEqual(entries.map((entry) => entry.id).sort());
+      expect((await repository.list({ consumerName })).map((entry) => entry.id).sort()).toEqual(
+        entries.map((entry) => entry.id).sort(),
+      );
       await repository.resolve(entries[0]!.id, 'operator');
-      expect(await repository.get(entries[0]!.id)).toMatchObject({ status: 'resolved', resolvedBy: 'operator' });
+      expect(await repository.get(entries[0]!.id)).toMatchObject({
+        status: 'resolved',
+        resolvedBy: 'operator',
+      });
       expect((await repository.retry(entries[1]!.id)).status).toBe('retrying');
-      expect((await repository.list({ consumerName, status: 'failed' })).map((entry) => entry.id)).toEqual([entries[2]!.id]);
+      expect((await repository.list({ consumerName, status: 'failed' })).map((entry) => entry.id)).toEqual([
+        entries[2]!.id,
+      ]);
       expect(await repository.count()).toBe(before - 1);
       expect(await repository.list({ consumerName, limit: 1 })).toHaveLength(1);
     });
@@ -61,12 +92,24 @@ export function dlqRepositoryContract(name: string, create: (context: { readonly
 
     it('emits the eventsource.dlq.* spans', async () => {
       const [event] = itemsAdded(uniqueId('cart'), 1);
-      const entry = await repository.add({ consumerName: uniqueId('consumer'), event: event!, error: new Error('x'), retryCount: 0 });
+      const entry = await repository.add({
+        consumerName: uniqueId('consumer'),
+        event: event!,
+        error: new Error('x'),
+        retryCount: 0,
+      });
       await repository.get(entry.id);
       await repository.retry(entry.id);
       await repository.resolve(entry.id, 'me');
       const names = telemetry.spans().map((span) => span.name);
-      expect(names).toEqual(expect.arrayContaining(['eventsource.dlq.add', 'eventsource.dlq.get', 'eventsource.dlq.retry', 'eventsource.dlq.resolve']));
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'eventsource.dlq.add',
+          'eventsource.dlq.get',
+          'eventsource.dlq.retry',
+          'eventsource.dlq.resolve',
+        ]),
+      );
     });
 
     it('closes twice without error', async () => {

@@ -12,7 +12,17 @@ import {
 } from '@eventsource/core';
 import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
-import { ContractItemAdded, ContractNoteTaken, ContractQuantityChanged, contractRegistry, itemsAdded, noteTaken, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
+import {
+  ContractItemAdded,
+  ContractNoteTaken,
+  ContractQuantityChanged,
+  contractRegistry,
+  itemsAdded,
+  noteTaken,
+  resolveSubject,
+  uniqueId,
+  type ContractSubject,
+} from './fixtures.ts';
 
 export interface EventStoreContractContext {
   readonly registry: EventRegistry;
@@ -28,7 +38,10 @@ async function collect(iterable: AsyncIterable<StoredEvent>): Promise<StoredEven
  * The behaviour every `EventStore` must have. `create` gets the suite's registry and returns a
  * store on an isolated database (or one shared database: the suite uses unique stream ids).
  */
-export function eventStoreContract(name: string, create: (context: EventStoreContractContext) => Promise<ContractSubject<EventStore>>): void {
+export function eventStoreContract(
+  name: string,
+  create: (context: EventStoreContractContext) => Promise<ContractSubject<EventStore>>,
+): void {
   describe(`EventStore contract: ${name}`, () => {
     let telemetry: TelemetryCapture;
     let store: EventStore;
@@ -67,7 +80,9 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
     it('rejects a stale expected version with the versions, writing nothing', async () => {
       const cartId = uniqueId('cart');
       await store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 2), 0);
-      const error = await store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 2), 1).catch((caught: unknown) => caught);
+      const error = await store
+        .appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 2), 1)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ConcurrencyError);
       expect(error).toMatchObject({ expectedVersion: 1, actualVersion: 2, aggregateId: cartId });
       expect((await store.getEvents(cartId, 'ContractCart')).events).toHaveLength(2);
@@ -75,9 +90,13 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
 
     it('honours any, no_stream, stream_exists and exact versions', async () => {
       const cartId = uniqueId('cart');
-      await expect(store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), 'stream_exists')).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(
+        store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), 'stream_exists'),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
       await store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), 'any');
-      await expect(store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 2), 'no_stream')).rejects.toBeInstanceOf(ConcurrencyError);
+      await expect(
+        store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 2), 'no_stream'),
+      ).rejects.toBeInstanceOf(ConcurrencyError);
       await store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 2), 'stream_exists');
       await store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, 3), 2);
       expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(3);
@@ -115,7 +134,9 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       await store.appendEvents(id, 'ContractCart', itemsAdded(id, 2), 'no_stream');
       await store.appendEvents(id, 'ContractNote', [noteTaken(id, 'hello')], 'no_stream');
       expect(await store.getStreamVersion(id, 'ContractCart')).toBe(2);
-      expect((await store.getEvents(id, 'ContractNote')).events.map((event) => event.eventType)).toEqual(['ContractNoteTaken']);
+      expect((await store.getEvents(id, 'ContractNote')).events.map((event) => event.eventType)).toEqual([
+        'ContractNoteTaken',
+      ]);
     });
 
     it('reads all events in global order, exclusive of fromPosition, in pages, with filters', async () => {
@@ -123,7 +144,15 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       const first = uniqueId('cart');
       const second = uniqueId('note');
       await store.appendEvents(first, 'ContractCart', itemsAdded(first, 3), 'no_stream');
-      await store.appendEvents(second, 'ContractNote', [noteTaken(second, 'a'), noteTaken(second, 'b')].map((event, index) => ({ ...event, aggregateVersion: index + 1 })), 'no_stream');
+      await store.appendEvents(
+        second,
+        'ContractNote',
+        [noteTaken(second, 'a'), noteTaken(second, 'b')].map((event, index) => ({
+          ...event,
+          aggregateVersion: index + 1,
+        })),
+        'no_stream',
+      );
       const all = (await collect(store.readAll({ fromPosition: start, pageSize: 2 }))).filter((stored) =>
         [first, second].includes(stored.event.aggregateId),
       );
@@ -134,9 +163,9 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       expect(all[0]!.streamPosition).toBe(1);
       const after = await collect(store.readAll({ fromPosition: positions[2]!, limit: 1 }));
       expect(after[0]?.globalPosition).toBeGreaterThan(positions[2]!);
-      const notes = (await collect(store.readAll({ fromPosition: start, eventTypes: ['ContractNoteTaken'] }))).filter(
-        (stored) => stored.event.aggregateId === second,
-      );
+      const notes = (
+        await collect(store.readAll({ fromPosition: start, eventTypes: ['ContractNoteTaken'] }))
+      ).filter((stored) => stored.event.aggregateId === second);
       expect(notes).toHaveLength(2);
       const carts = await collect(store.readAll({ fromPosition: start, aggregateTypes: ['ContractCart'] }));
       expect(carts.every((stored) => stored.event.aggregateType === 'ContractCart')).toBe(true);
@@ -167,26 +196,39 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
       const ids = ours.map((stored) => stored.event.eventId);
       expect(new Set(ids).size).toBe(ids.length);
       const positions = seen.map((stored) => stored.globalPosition);
-      expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(true);
+      expect(positions.every((position, index) => index === 0 || position > positions[index - 1]!)).toBe(
+        true,
+      );
     });
 
     it("never refuses an 'any' append under contention: each gets the next version", async () => {
       const cartId = uniqueId('cart');
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, index) => store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, index + 1), 'any')),
+        Array.from({ length: 20 }, (_, index) =>
+          store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1, index + 1), 'any'),
+        ),
       );
       expect(results.every((result) => result.written === 1)).toBe(true);
       const stream = await store.getEvents(cartId, 'ContractCart');
-      expect(stream.events.map((event) => event.aggregateVersion)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+      expect(stream.events.map((event) => event.aggregateVersion)).toEqual(
+        Array.from({ length: 20 }, (_, index) => index + 1),
+      );
     });
 
     it('keeps apart streams whose ids and types contain the separator', async () => {
       const suffix = uniqueId('x');
       await store.appendEvents(`a-${suffix}`, 'ContractCart', itemsAdded(`a-${suffix}`, 1), 'no_stream');
-      const other = ContractNoteTaken.create({ text: 'other' }, { aggregateId: suffix, aggregateType: 'ContractCart-a' });
-      await expect(store.appendEvents(suffix, 'ContractCart-a', [other], 'no_stream')).resolves.toMatchObject({ written: 1 });
+      const other = ContractNoteTaken.create(
+        { text: 'other' },
+        { aggregateId: suffix, aggregateType: 'ContractCart-a' },
+      );
+      await expect(store.appendEvents(suffix, 'ContractCart-a', [other], 'no_stream')).resolves.toMatchObject(
+        { written: 1 },
+      );
       expect(await store.getStreamVersion(`a-${suffix}`, 'ContractCart')).toBe(1);
-      expect((await store.getEvents(suffix, 'ContractCart-a')).events.map((event) => event.aggregateId)).toEqual([suffix]);
+      expect(
+        (await store.getEvents(suffix, 'ContractCart-a')).events.map((event) => event.aggregateId),
+      ).toEqual([suffix]);
     });
 
     it('finds events by aggregate type and tenant', async () => {
@@ -200,29 +242,53 @@ export function eventStoreContract(name: string, create: (context: EventStoreCon
     it('refuses bad input with typed errors and writes nothing', async () => {
       const cartId = uniqueId('cart');
       const foreign = itemsAdded(uniqueId('other'), 1);
-      await expect(store.appendEvents(cartId, 'ContractCart', foreign, 'any')).rejects.toBeInstanceOf(InvalidArgumentError);
-      const Unregistered = defineEvent<{ n: number }>('ContractUnregistered', { aggregateType: 'ContractCart' });
+      await expect(store.appendEvents(cartId, 'ContractCart', foreign, 'any')).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      const Unregistered = defineEvent<{ n: number }>('ContractUnregistered', {
+        aggregateType: 'ContractCart',
+      });
       const unknown = Unregistered.create({ n: 1 }, { aggregateId: cartId });
-      await expect(store.appendEvents(cartId, 'ContractCart', [unknown], 'any')).rejects.toBeInstanceOf(EventTypeNotFoundError);
-      await expect(store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), -1)).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(store.appendEvents(cartId, 'ContractCart', [unknown], 'any')).rejects.toBeInstanceOf(
+        EventTypeNotFoundError,
+      );
+      await expect(
+        store.appendEvents(cartId, 'ContractCart', itemsAdded(cartId, 1), -1),
+      ).rejects.toBeInstanceOf(InvalidArgumentError);
       for (const bad of [null, 'not events', [null], [42]]) {
-        await expect(Promise.resolve().then(() => store.appendEvents(cartId, 'ContractCart', bad as never, 'any'))).rejects.toBeInstanceOf(
-          InvalidArgumentError,
-        );
-        expect(() => void store.appendEvents(cartId, 'ContractCart', bad as never, 'any').catch(() => undefined)).not.toThrow();
+        await expect(
+          Promise.resolve().then(() => store.appendEvents(cartId, 'ContractCart', bad as never, 'any')),
+        ).rejects.toBeInstanceOf(InvalidArgumentError);
+        expect(
+          () => void store.appendEvents(cartId, 'ContractCart', bad as never, 'any').catch(() => undefined),
+        ).not.toThrow();
       }
       expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(0);
     });
 
     it('validates payloads against the registered schema before writing anything', async () => {
       const cartId = uniqueId('cart');
-      const valid = ContractQuantityChanged.create({ sku: 'a', quantity: 2 }, { aggregateId: cartId, aggregateVersion: 1 });
-      const invalid = { ...ContractQuantityChanged.create({ sku: 'b', quantity: 1 }, { aggregateId: cartId, aggregateVersion: 2 }), data: { sku: 'b', quantity: -5 } };
-      await expect(store.appendEvents(cartId, 'ContractCart', [valid, invalid], 'no_stream')).rejects.toBeInstanceOf(EventValidationError);
+      const valid = ContractQuantityChanged.create(
+        { sku: 'a', quantity: 2 },
+        { aggregateId: cartId, aggregateVersion: 1 },
+      );
+      const invalid = {
+        ...ContractQuantityChanged.create(
+          { sku: 'b', quantity: 1 },
+          { aggregateId: cartId, aggregateVersion: 2 },
+        ),
+        data: { sku: 'b', quantity: -5 },
+      };
+      await expect(
+        store.appendEvents(cartId, 'ContractCart', [valid, invalid], 'no_stream'),
+      ).rejects.toBeInstanceOf(EventValidationError);
       expect(await store.getStreamVersion(cartId, 'ContractCart')).toBe(0);
       expect(await store.eventExists(valid.eventId)).toBe(false);
       await store.appendEvents(cartId, 'ContractCart', [valid], 'no_stream');
-      expect((await store.getEvents(cartId, 'ContractCart')).events[0]!.data).toEqual({ sku: 'a', quantity: 2 });
+      expect((await store.getEvents(cartId, 'ContractCart')).events[0]!.data).toEqual({
+        sku: 'a',
+        quantity: 2,
+      });
     });
 
     it('stores the append span trace context in each event and emits the append span', async () => {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { defineEvent, EventRegistry, type DefineEventOptions, type DomainEvent } from '@eventsource/core';
 
 /** The event types every contract suite writes. */
-export const ContractItemAdded = defineEvent<{ sku: string; quantity: number; addedAt: Date; serial: bigint }, 'ContractItemAdded'>(
-  'ContractItemAdded',
-  { aggregateType: 'ContractCart' },
-);
+export const ContractItemAdded = defineEvent<
+  { sku: string; quantity: number; addedAt: Date; serial: bigint },
+  'ContractItemAdded'
+>('ContractItemAdded', { aggregateType: 'ContractCart' });
 export const ContractCheckedOut = defineEvent<{ total: number }, 'ContractCheckedOut'>('ContractCheckedOut', {
   aggregateType: 'ContractCart',
 });
@@ -25,7 +25,9 @@ const positiveQuantity: NonNullable<DefineEventOptions<Quantity>['schema']> = {
     vendor: 'eventsource-contract',
     validate: (value) => {
       const candidate = value as Partial<Quantity> | null;
-      return typeof candidate?.quantity === 'number' && candidate.quantity > 0 && typeof candidate.sku === 'string'
+      return typeof candidate?.quantity === 'number' &&
+        candidate.quantity > 0 &&
+        typeof candidate.sku === 'string'
         ? { value: candidate as Quantity }
         : { issues: [{ message: 'quantity must be a positive number', path: ['quantity'] }] };
     },
@@ -33,10 +35,13 @@ const positiveQuantity: NonNullable<DefineEventOptions<Quantity>['schema']> = {
 };
 
 /** An event type whose payload is validated on append and on read. */
-export const ContractQuantityChanged = defineEvent<Quantity, 'ContractQuantityChanged'>('ContractQuantityChanged', {
-  aggregateType: 'ContractCart',
-  schema: positiveQuantity,
-});
+export const ContractQuantityChanged = defineEvent<Quantity, 'ContractQuantityChanged'>(
+  'ContractQuantityChanged',
+  {
+    aggregateType: 'ContractCart',
+    schema: positiveQuantity,
+  },
+);
 
 export function contractRegistry(): EventRegistry {
   const registry = new EventRegistry();
@@ -53,7 +58,12 @@ export function uniqueId(prefix = 'agg'): string {
 }
 
 /** `count` ItemAdded events for one cart, numbered from `firstVersion`. */
-export function itemsAdded(aggregateId: string, count: number, firstVersion = 1, tenantId?: string): DomainEvent[] {
+export function itemsAdded(
+  aggregateId: string,
+  count: number,
+  firstVersion = 1,
+  tenantId?: string,
+): DomainEvent[] {
   return Array.from({ length: count }, (_, index) =>
     ContractItemAdded.create(
       {
@@ -62,7 +72,11 @@ export function itemsAdded(aggregateId: string, count: number, firstVersion = 1,
         addedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, firstVersion + index)),
         serial: 9_007_199_254_740_993n + BigInt(index),
       },
-      { aggregateId, aggregateVersion: firstVersion + index, ...(tenantId === undefined ? {} : { tenantId }) },
+      {
+        aggregateId,
+        aggregateVersion: firstVersion + index,
+        ...(tenantId === undefined ? {} : { tenantId }),
+      },
     ),
   );
 }
@@ -74,7 +88,9 @@ export function noteTaken(aggregateId: string, text: string): DomainEvent {
 /** A created subject, or the subject with how to dispose of it. */
 export type ContractSubject<T> = T | { readonly subject: T; readonly dispose?: () => Promise<void> | void };
 
-export async function resolveSubject<T extends object>(created: ContractSubject<T>): Promise<{ subject: T; dispose: () => Promise<void> }> {
+export async function resolveSubject<T extends object>(
+  created: ContractSubject<T>,
+): Promise<{ subject: T; dispose: () => Promise<void> }> {
   if (typeof created === 'object' && created !== null && 'subject' in created) {
     const wrapped = created as { subject: T; dispose?: () => Promise<void> | void };
     return { subject: wrapped.subject, dispose: async () => void (await wrapped.dispose?.()) };

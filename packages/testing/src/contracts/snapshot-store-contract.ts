@@ -4,7 +4,10 @@ import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
 import { resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 
 /** The behaviour every `SnapshotStore` must have. */
-export function snapshotStoreContract(name: string, create: () => Promise<ContractSubject<SnapshotStore>>): void {
+export function snapshotStoreContract(
+  name: string,
+  create: () => Promise<ContractSubject<SnapshotStore>>,
+): void {
   describe(`SnapshotStore contract: ${name}`, () => {
     let telemetry: TelemetryCapture;
     let store: SnapshotStore;
@@ -37,7 +40,12 @@ export function snapshotStoreContract(name: string, create: () => Promise<Contra
       expect(await store.getSnapshot(id, 'ContractCart')).toBeUndefined();
       await store.saveSnapshot(snapshot(id, 5));
       const found = await store.getSnapshot(id, 'ContractCart');
-      expect(found).toMatchObject({ aggregateId: id, aggregateType: 'ContractCart', version: 5, schemaVersion: 1 });
+      expect(found).toMatchObject({
+        aggregateId: id,
+        aggregateType: 'ContractCart',
+        version: 5,
+        schemaVersion: 1,
+      });
       expect(found!.state).toEqual(snapshot(id, 5).state);
       expect(await store.snapshotExists(id, 'ContractCart')).toBe(true);
       expect(await store.snapshotExists(id, 'ContractOther')).toBe(false);
@@ -59,7 +67,9 @@ export function snapshotStoreContract(name: string, create: () => Promise<Contra
       expect(await store.deleteSnapshot(first, 'ContractCart')).toBe(true);
       expect(await store.deleteSnapshot(first, 'ContractCart')).toBe(false);
       await store.saveSnapshot(snapshot(first, 1, 1));
-      expect(await store.deleteSnapshotsByType('ContractCart', { schemaVersionBelow: 2 })).toBeGreaterThanOrEqual(1);
+      expect(
+        await store.deleteSnapshotsByType('ContractCart', { schemaVersionBelow: 2 }),
+      ).toBeGreaterThanOrEqual(1);
       expect(await store.snapshotExists(first, 'ContractCart')).toBe(false);
       expect(await store.snapshotExists(second, 'ContractCart')).toBe(true);
     });
@@ -71,7 +81,12 @@ export function snapshotStoreContract(name: string, create: () => Promise<Contra
       await store.snapshotExists(id, 'ContractCart');
       await store.deleteSnapshot(id, 'ContractCart');
       const names = telemetry.spans().map((span) => span.name);
-      for (const expected of ['eventsource.snapshot.save', 'eventsource.snapshot.get', 'eventsource.snapshot.exists', 'eventsource.snapshot.delete']) {
+      for (const expected of [
+        'eventsource.snapshot.save',
+        'eventsource.snapshot.get',
+        'eventsource.snapshot.exists',
+        'eventsource.snapshot.delete',
+      ]) {
         expect(names).toContain(expected);
       }
       expect(telemetry.spansNamed('eventsource.snapshot.save')[0]!.attributes).toMatchObject({
