@@ -55,6 +55,15 @@ export interface PostgreSQLEventStoreOptions extends TableNamingOptions, Telemet
   readonly notifications?: boolean;
 }
 
+/** Attempts of one append before a lost race or an event-id race is reported. */
+const MAX_APPEND_ATTEMPTS = 10;
+
+/** A short random pause between attempts, so appends that lost the same race do not collide again in step. */
+function raceBackoff(attempt: number): Promise<void> {
+  const delayMs = Math.random() * Math.min(2 ** attempt, 20);
+  return new Promise((resolve) => setTimeout(resolve, delayMs));
+}
+
 interface AppendRow {
   readonly outcome: 'written' | 'unchanged' | 'conflict';
   readonly stream_version: number;
@@ -73,7 +82,8 @@ interface PositionedRow extends EnvelopeRow {
  * An append is one round trip: one call of the store's append function, which checks the expected
  * version, inserts every event in one INSERT, writes the outbox rows and NOTIFYs, all in the
  * statement's own transaction (a retried append is detected by the event-id constraint and asked
- * again with stored events skipped). `readAll` is gap-safe: it only returns
+ * again with stored events skipped; an `'any'`/`'stream_exists'` append that loses the race for the
+ * next version runs again on top of the winner). `readAll` is gap-safe: it only returns
  * rows below the oldest running transaction, and positions are issued in transaction-id order, so a
  * checkpointed position never skips an event that commits later (README, "Global order").
  */
@@ -180,12 +190,16 @@ export class PostgreSQLEventStore implements EventStore {
             const constraint = violatedConstraint(error);
             const onEventId = constraint === `${this.naming.tables.events}_event_id_key`;
             const onVersion = constraint === `${this.naming.tables.events}_stream_key`;
-            if ((onEventId || onVersion) && !skipStored) {
+            if (!onEventId && !onVersion) throw error;
+            // 'any' and 'stream_exists' check no version, so losing the race for the next version
+            // to another append is no conflict: the append runs again on top of the winner.
+            const lostRace = onVersion && (expectedVersion === 'any' || expectedVersion === 'stream_exists');
+            // Another append stored some of these events concurrently: look again, skipping them.
+            if (attempt < MAX_APPEND_ATTEMPTS && (!skipStored || onEventId || lostRace)) {
               skipStored = true;
+              if (lostRace && attempt > 1) await raceBackoff(attempt);
               continue;
             }
-            // Another append stored some of these events concurrently: look again.
-            if (onEventId && attempt < 3) continue;
             if (onVersion) {
               const actualVersion = await this.getStreamVersion(aggregateId, aggregateType);
               throw new ConcurrencyError(
@@ -193,7 +207,7 @@ export class PostgreSQLEventStore implements EventStore {
                 { cause: error },
               );
             }
-            throw error;
+            return this.#afterEventIdRaces(aggregateId, aggregateType, expectedVersion, stamped, error);
           }
         }
       },
@@ -295,6 +309,33 @@ export class PostgreSQLEventStore implements EventStore {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Every attempt hit the event-id constraint: other appends kept storing some of these events. If
+   * all of them are stored now, this append's work is done (`written: 0`, as for a retried append);
+   * otherwise the stream moved under it.
+   */
+  async #afterEventIdRaces(
+    aggregateId: string,
+    aggregateType: string,
+    expectedVersion: ExpectedVersion,
+    events: readonly DomainEvent[],
+    error: unknown,
+  ): Promise<AppendResult> {
+    const [row] = await query<{ stored: number }>(
+      this.#pool,
+      'count_stored_events',
+      this.#statements.countStored([events.map((event) => event.eventId)]),
+    );
+    const actualVersion = await this.getStreamVersion(aggregateId, aggregateType);
+    if (row!.stored === events.length) {
+      return { nextVersion: actualVersion, lastPosition: await this.getGlobalPosition(), written: 0 };
+    }
+    throw new ConcurrencyError(
+      { aggregateId, aggregateType, expectedVersion, actualVersion },
+      { cause: error },
+    );
   }
 
   #appendResult(

@@ -1,6 +1,8 @@
 import {
   defaultRegistry,
+  getLogger,
   InvalidArgumentError,
+  LoggerNames,
   NotFoundError,
   type ClaimOptions,
   type DomainEvent,
@@ -10,7 +12,7 @@ import {
   type OutboxStatus,
 } from '@eventsource/core';
 import { ATTR_BATCH_SIZE, ATTR_EVENT_COUNT, SpanNames } from '@eventsource/core/observability';
-import { query } from '@eventsource/sql-postgres';
+import { query, statementName, withTransaction } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, envelopeColumns, eventOf, type EnvelopeRow } from './event-rows.ts';
 import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
 import { objectNames } from './store-schema.ts';
@@ -34,21 +36,42 @@ const ID_PATTERN = /^[1-9][0-9]{0,17}$/;
 
 /**
  * The transactional outbox in PostgreSQL. `PostgreSQLEventStore` with `outbox: true` writes these
- * rows in the append's own transaction. `getPending` claims rows with `FOR UPDATE SKIP LOCKED` and
- * leases them (pushes `available_at` forward) in the same statement, so any number of relays can
- * run at once without two of them getting the same row.
+ * rows in the append's own transaction. `getPending` claims rows and leases them (pushes
+ * `available_at` forward) in one short transaction, serialized by an advisory lock, so any number
+ * of relays can run at once without two of them getting the same row, and an aggregate's rows are
+ * never claimed past an older row of it that is leased or waiting for a retry. A row that cannot be
+ * decoded (unknown type, failing upcaster) is marked `failed` in the claim instead of blocking the rest.
  */
 export class PostgreSQLOutboxRepository implements OutboxRepository {
   readonly #context: RepositoryContext;
   readonly #registry: EventRegistry;
   readonly #table: string;
   readonly #columns: string;
+  readonly #claimLock: string;
+  readonly #claimText: string;
 
   constructor(options: PostgreSQLOutboxRepositoryOptions) {
     this.#context = new RepositoryContext('PostgreSQLOutboxRepository', options, 'outbox');
     this.#registry = options.eventRegistry ?? defaultRegistry;
     this.#table = objectNames(this.#context.naming).outbox;
     this.#columns = `id, ${ENVELOPE_SELECT}, status, attempts, last_error, created_at, available_at, published_at`;
+    this.#claimLock = `${this.#table}:claim`;
+    // Available pending rows in id order, except those behind an older pending row of the same
+    // aggregate that is not available (leased by a relay, or waiting for its retry): publishing
+    // them first would reorder the aggregate's events. A row failed for good holds nothing back.
+    this.#claimText = `WITH clock AS (SELECT clock_timestamp() AS now)
+      UPDATE ${this.#table} SET available_at = (SELECT now FROM clock) + make_interval(secs => $2 / 1000.0)
+      WHERE id IN (
+        SELECT o.id FROM ${this.#table} o
+        WHERE o.status = 'pending' AND o.available_at <= (SELECT now FROM clock)
+          AND NOT EXISTS (
+            SELECT 1 FROM ${this.#table} h
+            WHERE h.status = 'pending' AND h.aggregate_type = o.aggregate_type AND h.aggregate_id = o.aggregate_id
+              AND h.id < o.id AND h.available_at > (SELECT now FROM clock))
+        ORDER BY o.id
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED)
+      RETURNING ${this.#columns}`;
   }
 
   /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
@@ -107,18 +130,47 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
           throw new InvalidArgumentError(`limit must be a non-negative integer, got ${limit}`);
         if (!Number.isFinite(leaseMs) || leaseMs < 0)
           throw new InvalidArgumentError(`leaseMs must be a non-negative number, got ${leaseMs}`);
-        const rows = await query<OutboxRow>(this.#context.pool, 'outbox_get_pending', {
-          text: `UPDATE ${this.#table} SET available_at = clock_timestamp() + make_interval(secs => $2 / 1000.0)
-               WHERE id IN (
-                 SELECT id FROM ${this.#table}
-                 WHERE status = 'pending' AND available_at <= clock_timestamp()
-                 ORDER BY id
-                 LIMIT $1
-                 FOR UPDATE SKIP LOCKED)
-               RETURNING ${this.#columns}`,
-          values: [limit, leaseMs],
+        const entries = await withTransaction(this.#context.pool, 'outbox_get_pending', async (client) => {
+          // One claim at a time: a concurrent claim's lease is invisible until it commits, so
+          // without this a second relay could take an aggregate's later rows while its earlier
+          // ones are being leased. The lock goes with the transaction, a few milliseconds later.
+          await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [this.#claimLock]);
+          const claimed = await client.query<OutboxRow>({
+            name: statementName('outbox_claim', this.#claimText),
+            text: this.#claimText,
+            values: [limit, leaseMs],
+          });
+          const decoded: OutboxEntry[] = [];
+          const undecodable: { id: string; eventType: string; error: string }[] = [];
+          for (const row of claimed.rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+            try {
+              decoded.push(this.#entryOf(row));
+            } catch (error) {
+              undecodable.push({
+                id: row.id,
+                eventType: row.event_type,
+                error: error instanceof Error ? error.message : String(error),
+              });
+            }
+          }
+          if (undecodable.length > 0) {
+            await client.query({
+              text: `UPDATE ${this.#table} AS o SET status = 'failed', attempts = o.attempts + 1, last_error = f.error
+                     FROM unnest($1::bigint[], $2::text[]) AS f(id, error) WHERE o.id = f.id`,
+              values: [undecodable.map((entry) => entry.id), undecodable.map((entry) => entry.error)],
+            });
+            getLogger(LoggerNames.outbox).warn(
+              // Ids and types only: an upcaster's message may quote the payload.
+              {
+                table: this.#table,
+                ids: undecodable.map((entry) => entry.id),
+                eventTypes: undecodable.map((entry) => entry.eventType),
+              },
+              'outbox rows that cannot be decoded were marked failed',
+            );
+          }
+          return decoded;
         });
-        const entries = rows.sort((a, b) => Number(a.id) - Number(b.id)).map((row) => this.#entryOf(row));
         span?.setAttribute(ATTR_EVENT_COUNT, entries.length);
         return entries;
       },

@@ -226,6 +226,16 @@ export function storeMigrations(naming: ResolvedNaming): Migration[] {
         appendFunction(naming),
       ],
     },
+    {
+      version: 2,
+      name: 'index_outbox_pending_by_aggregate',
+      statements: [
+        // The claim skips rows behind an older, unavailable pending row of the same aggregate; this
+        // index answers that per candidate row instead of scanning every pending row.
+        `CREATE INDEX ${index('outbox', 'pending_aggregate_idx')} ON ${names.outbox} (aggregate_type, aggregate_id, id)
+          INCLUDE (available_at) WHERE status = 'pending'`,
+      ],
+    },
   ];
 }
 

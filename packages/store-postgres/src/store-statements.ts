@@ -15,6 +15,7 @@ export interface StoreStatements {
   readonly readAll: Statement;
   readonly getEventsByType: Statement;
   readonly eventExists: Statement;
+  readonly countStored: Statement;
   readonly streamVersion: Statement;
   readonly globalPosition: Statement;
 }
@@ -55,6 +56,10 @@ export function storeStatements(naming: ResolvedNaming): StoreStatements {
     eventExists: preparedStatement(
       'event_exists',
       `SELECT EXISTS (SELECT 1 FROM ${names.events} WHERE event_id = $1) AS found`,
+    ),
+    countStored: preparedStatement(
+      'count_stored',
+      `SELECT count(*)::integer AS stored FROM ${names.events} WHERE event_id = ANY($1::text[])`,
     ),
     streamVersion: preparedStatement(
       'stream_version',

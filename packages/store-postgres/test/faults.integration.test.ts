@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { UnavailableError } from '@eventsource/core';
+import { ConcurrencyError, UnavailableError } from '@eventsource/core';
 import { PostgreSQLEventStore } from '../src/index.ts';
 import { createPool, dropSchema, randomSchema } from './support/database.ts';
 import { deposits, registry } from './support/fixtures.ts';
@@ -98,5 +98,59 @@ describe('faults', () => {
       await offline.close();
       await unreachable.end();
     }
+  });
+});
+
+describe('races that never settle', () => {
+  const pool = createPool({ max: 4 });
+  const schema = randomSchema();
+  let store: PostgreSQLEventStore;
+
+  beforeAll(async () => {
+    store = await PostgreSQLEventStore.create({ pool, schema, eventRegistry: registry });
+    // Stands in for other appends that keep winning: every insert of a `racing-<constraint>` stream
+    // reports the unique violation a concurrent append would cause on that constraint.
+    await pool.query(`CREATE FUNCTION "${schema}".always_lose() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.aggregate_id LIKE 'racing-%' THEN
+          RAISE unique_violation USING CONSTRAINT = substr(NEW.aggregate_id, 8), MESSAGE = 'lost the race';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await pool.query(
+      `CREATE TRIGGER always_lose BEFORE INSERT ON "${schema}".events FOR EACH ROW EXECUTE FUNCTION "${schema}".always_lose()`,
+    );
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await dropSchema(pool, schema);
+    await pool.end();
+  });
+
+  it('an event-id race that never settles is a ConcurrencyError carrying the driver error, not a raw pg error', async () => {
+    const aggregateId = 'racing-events_event_id_key';
+    const failure = await store
+      .appendEvents(aggregateId, 'Account', deposits(aggregateId, 2), 'any')
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConcurrencyError);
+    expect((failure as ConcurrencyError).cause).toMatchObject({
+      code: '23505',
+      constraint: 'events_event_id_key',
+    });
+  });
+
+  it("an 'any' append that loses every race gives up with ConcurrencyError after its bounded attempts", async () => {
+    const aggregateId = 'racing-events_stream_key';
+    const started = Date.now();
+    const failure = await store
+      .appendEvents(aggregateId, 'Account', deposits(aggregateId, 1), 'any')
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConcurrencyError);
+    expect((failure as ConcurrencyError).cause).toMatchObject({
+      code: '23505',
+      constraint: 'events_stream_key',
+    });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

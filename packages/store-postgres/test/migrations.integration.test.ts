@@ -28,9 +28,12 @@ describe('migrations', () => {
       () => new PostgreSQLEventStore({ pool, schema, eventRegistry: registry }),
     );
     const applied = await Promise.all(stores.map((store) => store.migrate()));
-    expect(applied.flat()).toEqual([1]);
+    expect(applied.flat()).toEqual([1, 2]);
     const recorded = await pool.query(`SELECT scope, version, name FROM "${schema}".eventsource_migrations`);
-    expect(recorded.rows).toEqual([{ scope: 'store:events', version: 1, name: 'create_event_store' }]);
+    expect(recorded.rows).toEqual([
+      { scope: 'store:events', version: 1, name: 'create_event_store' },
+      { scope: 'store:events', version: 2, name: 'index_outbox_pending_by_aggregate' },
+    ]);
     expect(await stores[0]!.migrate()).toEqual([]);
     expect(await new PostgreSQLCheckpointRepository({ pool, schema }).migrate()).toEqual([]);
     const tables = await pool.query<{ table_name: string }>(
@@ -68,11 +71,28 @@ describe('migrations', () => {
       eventRegistry: registry,
     });
     const scopes = await pool.query<{ scope: string }>(
-      `SELECT scope FROM "${schema}".billing_eventsource_migrations UNION ALL SELECT scope FROM "${schema}".eventsource_migrations ORDER BY scope`,
+      `SELECT scope FROM "${schema}".billing_eventsource_migrations WHERE version = 1
+       UNION ALL SELECT scope FROM "${schema}".eventsource_migrations WHERE version = 1 ORDER BY scope`,
     );
     expect(scopes.rows.map((row) => row.scope)).toEqual(['store:billing_events', 'store:shipping_events']);
     await first.close();
     await second.close();
+  });
+
+  it('upgrades a schema of the first release with the outbox index only', async () => {
+    const schema = randomSchema();
+    schemas.push(schema);
+    const store = await PostgreSQLEventStore.create({ pool, schema, eventRegistry: registry });
+    // What the first release left behind: version 1 only.
+    await pool.query(`DROP INDEX "${schema}".event_outbox_pending_aggregate_idx`);
+    await pool.query(`DELETE FROM "${schema}".eventsource_migrations WHERE version = 2`);
+    expect(await store.migrate()).toEqual([2]);
+    const indexes = await pool.query(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname = $2`,
+      [schema, 'event_outbox_pending_aggregate_idx'],
+    );
+    expect(indexes.rowCount).toBe(1);
+    await store.close();
   });
 
   it('reports a store that was never migrated as UnavailableError', async () => {
