@@ -165,7 +165,10 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
     await this.#publisher.publish(events);
   }
 
-  subscribe<TType extends string, TData>(eventType: EventDefinition<TType, TData>, handler: EventHandler<DomainEvent<TType, TData>>): () => void;
+  subscribe<TType extends string, TData>(
+    eventType: EventDefinition<TType, TData>,
+    handler: EventHandler<DomainEvent<TType, TData>>,
+  ): () => void;
   subscribe(eventType: string, handler: EventHandler): () => void;
   subscribe(eventType: string | EventDefinition, handler: EventHandler<never>): () => void {
     return this.#dispatcher.subscribe(eventType, handler as EventHandler);

@@ -31,6 +31,7 @@ import {
 } from '@eventsource/core/observability';
 import type { ConsumerLagTracker } from './consumer-lag.ts';
 import type { DeadLetter } from './dlq-message.ts';
+import { ConsumptionStopped } from './errors.ts';
 import { DlqReasons, headerText, KafkaHeaders } from './kafka-headers.ts';
 import type { KafkaEventBusMetrics } from './kafka-metrics.ts';
 
@@ -50,11 +51,6 @@ export interface KafkaMessageProcessorOptions {
   readonly deadLetter: (deadLetter: DeadLetter) => Promise<void>;
   /** Aborted when consumption stops: back-off waits end and the message is left for redelivery. */
   readonly stopping: () => AbortSignal;
-}
-
-/** Thrown out of a back-off when consumption stops: kafkajs then leaves the offset unresolved. */
-class ConsumptionStopped extends Error {
-  override readonly name = 'ConsumptionStopped';
 }
 
 /**

@@ -4,6 +4,9 @@ import {
   defaultRegistry,
   describeError,
   encodeEvent,
+  errorTypeOf,
+  getLogger,
+  LoggerNames,
   NotFoundError,
   type DLQEntry,
   type DLQFailure,
@@ -25,6 +28,7 @@ import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component
 interface DLQRow {
   readonly id: string;
   readonly consumer_name: string;
+  readonly event_type: string;
   readonly event: string;
   readonly global_position: number | null;
   readonly error_type: string;
@@ -44,9 +48,15 @@ const DLQ_ID = 'eventsource.dlq.id';
  * Dead letters in the `dead_letter_queue` table. One row per (consumer, event): adding the same
  * failure again updates the row in one statement (retry count, last error, status back to
  * `failed`), so concurrent consumers never create two.
+ *
+ * An entry whose event this repository's registry cannot decode (a type it does not know, a failing
+ * upcaster) cannot be a `DLQEntry`: `list` leaves it out and logs a warning naming its id, so one
+ * such row does not hide all the others; `get` and `retry` of its id throw the decoding error.
+ * `count` includes it.
  */
 export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepository {
   readonly #registry: EventRegistry;
+  readonly #logger = getLogger(LoggerNames.storesSqlite);
   readonly #upsert: BetterSqlite3.Statement<unknown[], { id: string; first_failed_at: number }>;
   readonly #select: BetterSqlite3.Statement<[string], DLQRow>;
   readonly #list: BetterSqlite3.Statement<[Record<string, unknown>], DLQRow>;
@@ -140,7 +150,18 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
       status: options.status ?? null,
       limit: options.limit ?? 100,
     };
-    return this.query(() => this.#list.all(parameters), 'dead letter list').map((row) => this.#entryOf(row));
+    const entries: DLQEntry[] = [];
+    for (const row of this.query(() => this.#list.all(parameters), 'dead letter list')) {
+      try {
+        entries.push(this.#entryOf(row));
+      } catch (error) {
+        this.#logger.warn(
+          { [DLQ_ID]: row.id, [ATTR_EVENT_TYPE]: row.event_type, error: errorTypeOf(error) },
+          'dead letter cannot be decoded; left out of the list',
+        );
+      }
+    }
+    return entries;
   }
 
   resolve(id: string, resolvedBy: string): Promise<void> {

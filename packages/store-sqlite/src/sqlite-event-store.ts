@@ -3,6 +3,7 @@ import {
   assertExpectedVersion,
   defaultRegistry,
   deserializeEvent,
+  errorTypeOf,
   getLogger,
   LoggerNames,
   readAllPages,
@@ -297,7 +298,14 @@ export class SQLiteEventStore implements EventStore {
     }
   }
 
+  /** A throwing listener is logged and does not keep the others from running. */
   #notify(): void {
-    for (const listener of this.#listeners) listener();
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch (error) {
+        getLogger(LoggerNames.storesSqlite).warn({ error: errorTypeOf(error) }, 'append listener threw');
+      }
+    }
   }
 }

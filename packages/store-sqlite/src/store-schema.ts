@@ -47,6 +47,8 @@ export const STORE_MIGRATIONS: readonly string[] = [
     published_at INTEGER
   );
   CREATE INDEX event_outbox_pending ON event_outbox (status, available_at, position);
+  CREATE INDEX event_outbox_aggregate_pending ON event_outbox (aggregate_id, aggregate_type, position, available_at)
+    WHERE status = 'pending';
 
   CREATE TABLE checkpoints (
     name TEXT PRIMARY KEY,

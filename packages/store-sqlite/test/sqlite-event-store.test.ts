@@ -16,6 +16,7 @@ import {
   STORE_SCHEMA_COMPONENT,
   STORE_SCHEMA_VERSION,
 } from '../src/index.ts';
+import { captureLogs } from './capture-logs.ts';
 import { tempDirectory } from './temp-database.ts';
 
 const TaskAdded = defineEvent<{ title: string; due: Date }>('TaskAdded', { aggregateType: 'TaskList' });
@@ -185,6 +186,39 @@ describe('SQLiteEventStore', () => {
       await store.appendEvents('list-5', 'TaskList', tasks('list-5', 1, 2), 1);
       await new Promise((resolve) => setImmediate(resolve));
       expect(wakeUps).toBe(1);
+    });
+  });
+
+  describe('append listeners', () => {
+    let logs: ReturnType<typeof captureLogs>;
+    beforeEach(() => {
+      logs = captureLogs();
+    });
+    afterEach(() => logs.restore());
+
+    it('logs a throwing listener as a warning and still wakes the others', async () => {
+      await using store = new SQLiteEventStore({ database: ':memory:', eventRegistry: registry });
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => void uncaught.push(error);
+      process.on('uncaughtException', onUncaught);
+      try {
+        let wakeUps = 0;
+        store.onAppend(() => {
+          throw new RangeError('listener bug');
+        });
+        store.onAppend(() => (wakeUps += 1));
+        await store.appendEvents('list-9', 'TaskList', tasks('list-9', 1), 'no_stream');
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(wakeUps).toBe(1);
+        expect(uncaught).toEqual([]);
+        expect(logs.records).toContainEqual({
+          level: 'warn',
+          fields: expect.objectContaining({ logger: 'eventsource.stores.sqlite', error: 'RangeError' }),
+          message: 'append listener threw',
+        });
+      } finally {
+        process.off('uncaughtException', onUncaught);
+      }
     });
   });
 
