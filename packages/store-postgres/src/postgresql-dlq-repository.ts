@@ -182,10 +182,11 @@ export class PostgreSQLDLQRepository implements DLQRepository {
     );
   }
 
-  async count(): Promise<number> {
+  async count(options: { readonly consumerName?: string } = {}): Promise<number> {
     this.#context.assertOpen();
     const rows = await query<{ count: string }>(this.#context.pool, 'dlq_count', {
-      text: `SELECT count(*) AS count FROM ${this.#table} WHERE status <> 'resolved'`,
+      text: `SELECT count(*) AS count FROM ${this.#table} WHERE status <> 'resolved' AND ($1::text IS NULL OR consumer_name = $1)`,
+      values: [options.consumerName ?? null],
     });
     return Number(rows[0]!.count);
   }

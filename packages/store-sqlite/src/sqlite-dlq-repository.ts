@@ -62,7 +62,7 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
   readonly #list: BetterSqlite3.Statement<[Record<string, unknown>], DLQRow>;
   readonly #resolve: BetterSqlite3.Statement<unknown[]>;
   readonly #retry: BetterSqlite3.Statement<[string], DLQRow>;
-  readonly #count: BetterSqlite3.Statement<[], number>;
+  readonly #count: BetterSqlite3.Statement<[{ consumer: string | null }], number>;
 
   constructor(options: SQLiteComponentOptions) {
     super(options, 'SQLiteDLQRepository', 'dead_letter_queue');
@@ -87,8 +87,8 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
       `UPDATE dead_letter_queue SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE id = ?`,
     );
     this.#retry = this.prepare(`UPDATE dead_letter_queue SET status = 'retrying' WHERE id = ? RETURNING *`);
-    this.#count = this.prepare<[], number>(
-      `SELECT COUNT(*) FROM dead_letter_queue WHERE status <> 'resolved'`,
+    this.#count = this.prepare<[{ consumer: string | null }], number>(
+      `SELECT COUNT(*) FROM dead_letter_queue WHERE status <> 'resolved' AND (@consumer IS NULL OR consumer_name = @consumer)`,
     ).pluck();
   }
 
@@ -185,9 +185,12 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
     });
   }
 
-  async count(): Promise<number> {
+  async count(options: { readonly consumerName?: string } = {}): Promise<number> {
     this.assertOpen();
-    return this.query(() => this.#count.get()!, 'dead letter count');
+    return this.query(
+      () => this.#count.get({ consumer: options.consumerName ?? null })!,
+      'dead letter count',
+    );
   }
 
   #entryOf(row: DLQRow): DLQEntry {

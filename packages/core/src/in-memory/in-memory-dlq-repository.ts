@@ -81,8 +81,12 @@ export class InMemoryDLQRepository implements DLQRepository {
     });
   }
 
-  async count(): Promise<number> {
-    return [...this.#entries.values()].filter((entry) => entry.status !== 'resolved').length;
+  async count(options: { readonly consumerName?: string } = {}): Promise<number> {
+    return [...this.#entries.values()].filter(
+      (entry) =>
+        entry.status !== 'resolved' &&
+        (options.consumerName === undefined || entry.consumerName === options.consumerName),
+    ).length;
   }
 
   async close(): Promise<void> {}

@@ -46,7 +46,7 @@ export interface DLQRepository {
   resolve(id: string, resolvedBy: string): Promise<void>;
   /** Marks the entry `retrying` and returns it, for a caller that re-runs the event. Throws `NotFoundError` for an unknown id. */
   retry(id: string): Promise<DLQEntry>;
-  /** Entries not yet resolved. */
-  count(): Promise<number>;
+  /** Entries not yet resolved, of every consumer or of one. */
+  count(options?: { readonly consumerName?: string }): Promise<number>;
   close(): Promise<void>;
 }

@@ -347,7 +347,9 @@ export class SubscriptionRunner {
             });
           },
         );
-        this.#instruments()?.dlqSize?.record(await dlq.count(), { [ATTR_SUBSCRIPTION_NAME]: this.name });
+        this.#instruments()?.dlqSize?.record(await dlq.count({ consumerName: this.name }), {
+          [ATTR_SUBSCRIPTION_NAME]: this.name,
+        });
         this.#logger.error(
           { subscription: this.name, event_id: stored.event.eventId, error: errorTypeOf(error) },
           'event sent to the DLQ',

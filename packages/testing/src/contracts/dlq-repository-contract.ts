@@ -80,6 +80,8 @@ export function dlqRepositoryContract(
         entries[2]!.id,
       ]);
       expect(await repository.count()).toBe(before - 1);
+      expect(await repository.count({ consumerName })).toBe(2);
+      expect(await repository.count({ consumerName: uniqueId('nobody') })).toBe(0);
       expect(await repository.list({ consumerName, limit: 1 })).toHaveLength(1);
     });
 
