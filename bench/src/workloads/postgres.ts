@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { AggregateRepository, type EventRegistry } from '@eventsource/core';
+import type { EventRegistry } from '@eventsource/core';
 import { serviceAddresses } from '@eventsource/services';
 import { PostgreSQLSnapshotStore } from '@eventsource/snapshot-postgres';
 import { PostgreSQLEventStore } from '@eventsource/store-postgres';
 import {
   AGGREGATE_TYPE,
-  BenchAggregate,
   benchRegistry,
   DidSomething,
   evolveCounter,
   payload,
-  streamEvents,
   type CounterState,
   type DidSomethingData,
 } from '../domain.ts';
@@ -19,15 +17,16 @@ import type { RunContext } from '../measure.ts';
 import type { WorkloadResult } from '../results.ts';
 import { failedWorkload, runStoreWorkload, type StoreWorkload } from '../store-workload.ts';
 import { pick, selected, type Suite, type SuiteContext } from '../suite-context.ts';
-import type { TracingMode } from '../tracing.ts';
-import { catchUpPages } from './reading.ts';
+import {
+  BATCH_SIZE,
+  expectCount,
+  LOAD_EVENTS,
+  librarySide,
+  PAGE_SIZE,
+  SNAPSHOT_VERSION,
+} from './library-side.ts';
 import { compareStatements, mirroredStatements, type PostgresNames } from './postgres-statements.ts';
 
-const LOAD_EVENTS = 1000;
-const SNAPSHOT_VERSION = 990;
-const LOAD_STREAMS = 4;
-const PAGE_SIZE = 1000;
-const BATCH_SIZE = 100;
 const POOL_SIZE = 16;
 
 const WORKLOAD_IDS = [
@@ -96,26 +95,10 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
     );
   }
   const { stores, snapshotStores } = opened;
-  const storeFor = (mode: TracingMode) => (mode === 'off' ? stores.off : stores.on);
-  const repository = (mode: TracingMode, withSnapshots: boolean) =>
-    new AggregateRepository({
-      eventStore: storeFor(mode),
-      aggregateFactory: BenchAggregate,
-      enableTracing: mode !== 'off',
-      ...(withSnapshots ? { snapshotStore: mode === 'off' ? snapshotStores.off : snapshotStores.on } : {}),
-    });
-  const repositories = {
-    plain: { off: repository('off', false), api: repository('api', false), sdk: repository('sdk', false) },
-    snapshot: { off: repository('off', true), api: repository('api', true), sdk: repository('sdk', true) },
-  };
+  const library = librarySide({ stores, snapshotStores }, context.runId);
 
   const statements = mirroredStatements(names);
   const channel = stores.on.capabilities.appendNotifications ? statements.channel : null;
-  const loadStreams = Array.from({ length: LOAD_STREAMS }, (_, index) => `${context.runId}-load-${index}`);
-  let loadSeeding: Promise<void> | undefined;
-  const seedLoad = (): Promise<void> =>
-    (loadSeeding ??= seedLoadStreams(stores.off, snapshotStores.off, loadStreams));
-
   // Which of the library's statements the raw side mirrors word for word, checked against what the
   // library actually sent (a probe pool records it), so drift in the adapter shows up in the results.
   const sqlNotes = await compareStatements(url, names, registry, statements);
@@ -189,22 +172,6 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
     for (const row of rows) folded = evolveCounter(folded, row.data);
     return folded;
   };
-  const expectCount = (state: CounterState, expected: number): void => {
-    if (state.count !== expected) throw new Error(`loaded ${state.count} events, expected ${expected}`);
-  };
-  const libraryAppend = (mode: TracingMode, prefix: string) => {
-    const store = storeFor(mode);
-    return (index: number) => {
-      const aggregateId = `${prefix}-${index}`;
-      return store.appendEvents(
-        aggregateId,
-        AGGREGATE_TYPE,
-        [DidSomething.create(payload(index), { aggregateId })],
-        'no_stream',
-      );
-    };
-  };
-
   const base = { system: 'postgresql', notes: sqlNotes };
   const workloads: StoreWorkload[] = [
     {
@@ -224,7 +191,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         { operations: 1000, warmupOperations: 500, rounds: 12 },
       ),
       raw: (run) => (index) => rawAppend(`${run.prefix}-${index}`, [payload(index)]),
-      library: (mode, run) => libraryAppend(mode, run.prefix),
+      library: (mode, run) => library.appendOne(mode, run),
     },
     {
       ...base,
@@ -243,7 +210,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         { operations: 5000, warmupOperations: 1000, rounds: 7 },
       ),
       raw: (run) => (index) => rawAppend(`${run.prefix}-${index}`, [payload(index)]),
-      library: (mode, run) => libraryAppend(mode, run.prefix),
+      library: (mode, run) => library.appendOne(mode, run),
     },
     {
       ...base,
@@ -265,18 +232,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         const datas = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
         return (index) => rawAppend(`${run.prefix}-${index}`, datas);
       },
-      library: (mode, run) => {
-        const store = storeFor(mode);
-        return (index) => {
-          const aggregateId = `${run.prefix}-${index}`;
-          return store.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            streamEvents(aggregateId, BATCH_SIZE),
-            'no_stream',
-          );
-        };
-      },
+      library: (mode, run) => library.appendBatch(mode, run),
     },
     {
       ...base,
@@ -296,20 +252,16 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         ...sqlNotes,
         'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT (jsonb parsed by pg) and the same fold; no envelope, dates or metadata, as hand-written code would.',
       ],
-      setup: seedLoad,
+      setup: library.seedLoad,
       raw: () => async (index) => {
         const result = await pool.query<EventRow>({
           name: 'bench_raw_get_events',
           text: statements.getEvents,
-          values: [loadStreams[index % LOAD_STREAMS], AGGREGATE_TYPE, 0],
+          values: [library.loadStream(index), AGGREGATE_TYPE, 0],
         });
         expectCount(rawFold({ count: 0, lastId: 0 }, result.rows), LOAD_EVENTS);
       },
-      library: (mode) => {
-        const loader = repositories.plain[mode];
-        return async (index) =>
-          expectCount((await loader.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
-      },
+      library: (mode) => library.load(mode, false),
     },
     {
       ...base,
@@ -329,9 +281,9 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         ...sqlNotes,
         `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events: two round trips on both sides.`,
       ],
-      setup: seedLoad,
+      setup: library.seedLoad,
       raw: () => async (index) => {
-        const aggregateId = loadStreams[index % LOAD_STREAMS];
+        const aggregateId = library.loadStream(index);
         const snapshot = await pool.query<SnapshotRow>({
           name: 'bench_raw_snapshot_get',
           text: statements.snapshotGet,
@@ -345,11 +297,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         });
         expectCount(rawFold(row.state, tail.rows), LOAD_EVENTS);
       },
-      library: (mode) => {
-        const loader = repositories.snapshot[mode];
-        return async (index) =>
-          expectCount((await loader.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
-      },
+      library: (mode) => library.load(mode, true),
     },
     catchUpWorkload(),
   ];
@@ -376,16 +324,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
         'Library: readAll({ pageSize: 1000 }) consumed event by event (a deserialized StoredEvent each). Raw: the same gap-safe page SELECT, rows as pg returns them (jsonb parsed).',
       ],
       setup: async () => {
-        fromPosition = await stores.off.getGlobalPosition();
-        for (let stream = 0; stream < events / BATCH_SIZE; stream += 1) {
-          const aggregateId = `${context.runId}-catchup-${stream}`;
-          await stores.off.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            streamEvents(aggregateId, BATCH_SIZE),
-            'no_stream',
-          );
-        }
+        fromPosition = await library.seedCatchUp(events);
       },
       raw: () => {
         let position = fromPosition;
@@ -403,8 +342,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
           return checksum;
         };
       },
-      library: (mode) =>
-        catchUpPages(storeFor(mode).readAll({ fromPosition, pageSize: PAGE_SIZE, limit: events }), PAGE_SIZE),
+      library: (mode) => library.catchUp(mode, fromPosition, events),
     };
   }
 
@@ -440,32 +378,6 @@ async function openStores(pool: pg.Pool, schema: string, registry: EventRegistry
     on: new PostgreSQLSnapshotStore({ pool, schema }),
   };
   return { stores, snapshotStores };
-}
-
-/** Streams of 1,000 events each, with a snapshot at 990 (used only by the snapshot repositories). */
-async function seedLoadStreams(
-  store: PostgreSQLEventStore,
-  snapshots: PostgreSQLSnapshotStore,
-  streams: readonly string[],
-): Promise<void> {
-  for (const aggregateId of streams) {
-    for (let first = 1; first <= LOAD_EVENTS; first += BATCH_SIZE) {
-      await store.appendEvents(
-        aggregateId,
-        AGGREGATE_TYPE,
-        streamEvents(aggregateId, BATCH_SIZE, first),
-        first - 1,
-      );
-    }
-    await snapshots.saveSnapshot({
-      aggregateId,
-      aggregateType: AGGREGATE_TYPE,
-      version: SNAPSHOT_VERSION,
-      state: { count: SNAPSHOT_VERSION, lastId: SNAPSHOT_VERSION - 1 },
-      schemaVersion: 1,
-      createdAt: new Date(),
-    });
-  }
 }
 
 /** The URL without its password, for messages. */

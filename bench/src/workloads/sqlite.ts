@@ -3,33 +3,31 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { AggregateRepository } from '@eventsource/core';
 import { SQLiteSnapshotStore } from '@eventsource/snapshot-sqlite';
 import { SQLiteEventStore } from '@eventsource/store-sqlite';
 import {
   AGGREGATE_TYPE,
-  BenchAggregate,
   benchRegistry,
   DidSomething,
   evolveCounter,
   payload,
-  streamEvents,
   type CounterState,
   type DidSomethingData,
 } from '../domain.ts';
 import type { WorkloadResult } from '../results.ts';
 import { runStoreWorkload, type StoreWorkload } from '../store-workload.ts';
 import { pick, selected, type Suite, type SuiteContext } from '../suite-context.ts';
-import type { TracingMode } from '../tracing.ts';
-import { catchUpPages } from './reading.ts';
+import {
+  BATCH_SIZE,
+  expectCount,
+  LOAD_EVENTS,
+  librarySide,
+  PAGE_SIZE,
+  SNAPSHOT_VERSION,
+} from './library-side.ts';
 
 /** The issue's target: every SQLite workload at >= 0.8 of raw better-sqlite3. */
 const SQLITE_TARGET = 0.8;
-const LOAD_EVENTS = 1000;
-const SNAPSHOT_VERSION = 990;
-const LOAD_STREAMS = 4;
-const PAGE_SIZE = 1000;
-const BATCH_SIZE = 100;
 
 // The store's statements, mirrored (packages/store-sqlite/src/event-rows.ts and sqlite-event-store.ts).
 const EVENT_COLUMNS = `event_id AS eventId, event_type AS eventType, event_version AS eventVersion,
@@ -101,26 +99,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
     off: new SQLiteSnapshotStore({ database: db, enableTracing: false }),
     on: new SQLiteSnapshotStore({ database: db }),
   };
-  const storeFor = (mode: TracingMode) => (mode === 'off' ? stores.off : stores.on);
-  const repositories = (mode: TracingMode, withSnapshots: boolean) =>
-    new AggregateRepository({
-      eventStore: storeFor(mode),
-      aggregateFactory: BenchAggregate,
-      enableTracing: mode !== 'off',
-      ...(withSnapshots ? { snapshotStore: mode === 'off' ? snapshotStores.off : snapshotStores.on } : {}),
-    });
-  const repositoriesByMode = {
-    plain: {
-      off: repositories('off', false),
-      api: repositories('api', false),
-      sdk: repositories('sdk', false),
-    },
-    snapshot: {
-      off: repositories('off', true),
-      api: repositories('api', true),
-      sdk: repositories('sdk', true),
-    },
-  };
+  const library = librarySide({ stores, snapshotStores }, context.runId);
   context.servers['sqlite'] =
     `database in ${parent}; ${db.prepare('SELECT sqlite_version()').pluck().get() as string} (journal_mode=${db.pragma('journal_mode', { simple: true }) as string}, synchronous=${synchronousName(db.pragma('synchronous', { simple: true }) as number)})`;
 
@@ -177,14 +156,6 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
     return folded;
   };
 
-  const loadStreams = Array.from({ length: LOAD_STREAMS }, (_, index) => `${context.runId}-load-${index}`);
-  let loadSeeding: Promise<void> | undefined;
-  const seedLoad = (): Promise<void> =>
-    (loadSeeding ??= seedLoadStreams(stores.off, snapshotStores.off, loadStreams));
-  const expectCount = (state: CounterState, expected: number): void => {
-    if (state.count !== expected) throw new Error(`loaded ${state.count} events, expected ${expected}`);
-  };
-
   const base = { system: 'sqlite', target: SQLITE_TARGET };
   const workloads: StoreWorkload[] = [
     {
@@ -202,18 +173,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       ),
       notes: [sameSql],
       raw: (run) => (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
-      library: (mode, run) => {
-        const store = storeFor(mode);
-        return (index) => {
-          const aggregateId = `${run.prefix}-${index}`;
-          return store.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            [DidSomething.create(payload(index), { aggregateId })],
-            'no_stream',
-          );
-        };
-      },
+      library: (mode, run) => library.appendOne(mode, run),
     },
     {
       ...base,
@@ -233,18 +193,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         'better-sqlite3 is synchronous: the 16 callers interleave on one connection, so this measures the async overhead under contention, not parallel writes.',
       ],
       raw: (run) => async (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
-      library: (mode, run) => {
-        const store = storeFor(mode);
-        return (index) => {
-          const aggregateId = `${run.prefix}-${index}`;
-          return store.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            [DidSomething.create(payload(index), { aggregateId })],
-            'no_stream',
-          );
-        };
-      },
+      library: (mode, run) => library.appendOne(mode, run),
     },
     {
       ...base,
@@ -264,18 +213,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         const datas = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
         return (index) => rawAppend.immediate(`${run.prefix}-${index}`, datas);
       },
-      library: (mode, run) => {
-        const store = storeFor(mode);
-        return (index) => {
-          const aggregateId = `${run.prefix}-${index}`;
-          return store.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            streamEvents(aggregateId, BATCH_SIZE),
-            'no_stream',
-          );
-        };
-      },
+      library: (mode, run) => library.appendBatch(mode, run),
     },
     {
       ...base,
@@ -294,16 +232,12 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         sameSql,
         'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT, JSON.parse of `data` per row and the same fold; the raw side skips metadata, dates and the envelope, as hand-written code would.',
       ],
-      setup: seedLoad,
+      setup: library.seedLoad,
       raw: () => (index) => {
-        const rows = statements.readStream.all(loadStreams[index % LOAD_STREAMS], AGGREGATE_TYPE, 0);
+        const rows = statements.readStream.all(library.loadStream(index), AGGREGATE_TYPE, 0);
         expectCount(rawFold({ count: 0, lastId: 0 }, rows), LOAD_EVENTS);
       },
-      library: (mode) => {
-        const repository = repositoriesByMode.plain[mode];
-        return async (index) =>
-          expectCount((await repository.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
-      },
+      library: (mode) => library.load(mode, false),
     },
     {
       ...base,
@@ -322,9 +256,9 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         sameSql,
         `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events. Raw: the snapshot store's SELECT + JSON.parse, then the tail SELECT and fold.`,
       ],
-      setup: seedLoad,
+      setup: library.seedLoad,
       raw: () => (index) => {
-        const aggregateId = loadStreams[index % LOAD_STREAMS];
+        const aggregateId = library.loadStream(index);
         const snapshot = statements.snapshot.get(AGGREGATE_TYPE, aggregateId)!;
         const state = JSON.parse(snapshot.state) as CounterState;
         expectCount(
@@ -332,11 +266,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
           LOAD_EVENTS,
         );
       },
-      library: (mode) => {
-        const repository = repositoriesByMode.snapshot[mode];
-        return async (index) =>
-          expectCount((await repository.load(loadStreams[index % LOAD_STREAMS]!)).state, LOAD_EVENTS);
-      },
+      library: (mode) => library.load(mode, true),
     },
     catchUpWorkload(),
   ];
@@ -362,16 +292,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         'Library: readAll({ pageSize: 1000 }) consumed event by event (deserialized StoredEvent each). Raw: the same page SELECT, JSON.parse of `data` per row.',
       ],
       setup: async () => {
-        fromPosition = await stores.off.getGlobalPosition();
-        for (let stream = 0; stream < events / BATCH_SIZE; stream += 1) {
-          const aggregateId = `${context.runId}-catchup-${stream}`;
-          await stores.off.appendEvents(
-            aggregateId,
-            AGGREGATE_TYPE,
-            streamEvents(aggregateId, BATCH_SIZE),
-            'no_stream',
-          );
-        }
+        fromPosition = await library.seedCatchUp(events);
       },
       raw: () => {
         let position = fromPosition;
@@ -384,8 +305,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
           return checksum;
         };
       },
-      library: (mode) =>
-        catchUpPages(storeFor(mode).readAll({ fromPosition, pageSize: PAGE_SIZE, limit: events }), PAGE_SIZE),
+      library: (mode) => library.catchUp(mode, fromPosition, events),
     };
   }
 
@@ -401,32 +321,6 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
     rmSync(directory, { recursive: true, force: true });
   }
   return results;
-}
-
-/** Streams of 1,000 events each, with a snapshot at 990 (used only by the snapshot repositories). */
-async function seedLoadStreams(
-  store: SQLiteEventStore,
-  snapshots: SQLiteSnapshotStore,
-  streams: readonly string[],
-): Promise<void> {
-  for (const aggregateId of streams) {
-    for (let first = 1; first <= LOAD_EVENTS; first += BATCH_SIZE) {
-      await store.appendEvents(
-        aggregateId,
-        AGGREGATE_TYPE,
-        streamEvents(aggregateId, BATCH_SIZE, first),
-        first - 1,
-      );
-    }
-    await snapshots.saveSnapshot({
-      aggregateId,
-      aggregateType: AGGREGATE_TYPE,
-      version: SNAPSHOT_VERSION,
-      state: { count: SNAPSHOT_VERSION, lastId: SNAPSHOT_VERSION - 1 },
-      schemaVersion: 1,
-      createdAt: new Date(),
-    });
-  }
 }
 
 /**
