@@ -102,6 +102,7 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
     this.#clients = new KafkaClients(kafka, this.#options, this.#metrics);
     this.#dispatcher = new EventDispatcher({
       scope: '@eventsource/bus-kafka',
+      loggerName: LoggerNames.busKafka,
       ...options,
       attributes: {
         [ATTR_MESSAGING_SYSTEM]: 'kafka',

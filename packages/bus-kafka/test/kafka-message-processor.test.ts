@@ -26,7 +26,11 @@ const Unregistered = defineEvent<{ total: number }, 'Unregistered'>('Unregistere
 function setup(options: { maxRetries?: number; delayMs?: number } = {}) {
   const registry = new EventRegistry();
   registry.register(OrderCreated);
-  const dispatcher = new EventDispatcher({ scope: 'test', enableTracing: false });
+  const dispatcher = new EventDispatcher({
+    scope: 'test',
+    loggerName: 'eventsource.bus.test',
+    enableTracing: false,
+  });
   const deadLetters: DeadLetter[] = [];
   const stopping = new AbortController();
   // The partition holds offsets 0..7; the message under test is offset 7.

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ClosedError,
+  configureLogging,
   DeclarativeProjection,
   HandlerDispatchError,
   InMemoryEventBus,
   InvalidArgumentError,
   ProjectionBase,
   type DomainEvent,
+  type Logger,
 } from '../src/index.ts';
 import { getOpenTelemetryApi } from '../src/observability/index.ts';
 import {
@@ -183,5 +185,67 @@ describe('projections', () => {
     expect(counter.count).toBe(1);
     expect(counter.eventTypes).toBeUndefined();
     await expect(counter.reset()).resolves.toBeUndefined();
+  });
+});
+
+describe('failure logging', () => {
+  it('logs a failing handler under the bus logger and a failing projection under eventsource.projections', async () => {
+    const records: { level: string; fields: Record<string, unknown> }[] = [];
+    const capture = (bindings: Record<string, unknown>): Logger => {
+      const write = (level: string) => (fields: unknown) =>
+        void records.push({ level, fields: { ...bindings, ...(fields as object) } });
+      return {
+        debug: write('debug'),
+        info: write('info'),
+        warn: write('warn'),
+        error: write('error'),
+        child: (more) => capture({ ...bindings, ...more }),
+      };
+    };
+    configureLogging(capture({}));
+    try {
+      const bus = new InMemoryEventBus();
+      bus.subscribe(TaskCreated, { name: 'Broken', handle: () => Promise.reject(new TypeError('nope')) });
+      await expect(
+        bus.publish([TaskCreated.create({ title: 'x' }, { aggregateId: 't' })]),
+      ).rejects.toBeInstanceOf(HandlerDispatchError);
+      class Failing extends ProjectionBase {
+        protected async process(): Promise<void> {
+          throw new RangeError('bad state');
+        }
+      }
+      await expect(
+        new Failing().handle(TaskCreated.create({ title: 'y' }, { aggregateId: 't' })),
+      ).rejects.toBeInstanceOf(RangeError);
+    } finally {
+      configureLogging({
+        debug() {},
+        info() {},
+        warn() {},
+        error() {},
+        child() {
+          return this;
+        },
+      });
+    }
+    expect(records).toEqual([
+      {
+        level: 'warn',
+        fields: expect.objectContaining({
+          logger: 'eventsource.bus.memory',
+          handler: 'Broken',
+          event_type: 'TaskCreated',
+          error: 'TypeError',
+        }),
+      },
+      {
+        level: 'error',
+        fields: expect.objectContaining({
+          logger: 'eventsource.projections',
+          projection: 'Failing',
+          error: 'RangeError',
+        }),
+      },
+    ]);
   });
 });

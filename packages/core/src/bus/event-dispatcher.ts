@@ -1,5 +1,6 @@
 import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
-import { HandlerDispatchError } from '../errors.ts';
+import { errorTypeOf, HandlerDispatchError } from '../errors.ts';
+import { getLogger, type Logger } from '../logging/logger.ts';
 import {
   ATTR_AGGREGATE_ID,
   ATTR_EVENT_ID,
@@ -21,6 +22,8 @@ export interface HandlerOutcome {
 
 export interface EventDispatcherOptions extends TelemetryOptions {
   readonly scope: string;
+  /** The bus's logger name (`LoggerNames.busKafka`, ...): handler failures are logged there. */
+  readonly loggerName: string;
   /** Extra attributes on dispatch spans (`messaging.system`, ...). */
   readonly attributes?: Attributes;
   /** Called after each handler, for bus metrics. */
@@ -37,9 +40,11 @@ export class EventDispatcher {
   readonly #wildcard: EventHandler[] = [];
   readonly #tracer: ComponentTracer;
   readonly #options: EventDispatcherOptions;
+  readonly #logger: Logger;
 
   constructor(options: EventDispatcherOptions) {
     this.#options = options;
+    this.#logger = getLogger(options.loggerName);
     this.#tracer = ComponentTracer.from(options.scope, options, true);
   }
 
@@ -104,6 +109,15 @@ export class EventDispatcher {
         outcome = { handlerName, durationMs: performance.now() - started };
       } catch (error) {
         recordError(span, error);
+        this.#logger.warn(
+          {
+            handler: handlerName,
+            event_type: event.eventType,
+            event_id: event.eventId,
+            error: errorTypeOf(error),
+          },
+          'event handler failed',
+        );
         outcome = { handlerName, durationMs: performance.now() - started, error };
       }
       span?.setAttribute(ATTR_HANDLER_SUCCESS, !('error' in outcome));

@@ -1,5 +1,6 @@
 import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
 import { ClosedError } from '../errors.ts';
+import { LoggerNames } from '../logging/logger.ts';
 import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventDispatcher } from '../bus/event-dispatcher.ts';
 import type { EventBus, EventHandler } from '../ports/event-bus.ts';
@@ -14,7 +15,11 @@ export class InMemoryEventBus implements EventBus {
   #closed = false;
 
   constructor(options: TelemetryOptions = {}) {
-    this.#dispatcher = new EventDispatcher({ scope: '@eventsource/core', ...options });
+    this.#dispatcher = new EventDispatcher({
+      scope: '@eventsource/core',
+      loggerName: LoggerNames.busMemory,
+      ...options,
+    });
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {

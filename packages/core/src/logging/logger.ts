@@ -25,7 +25,6 @@ export const LoggerNames = {
   projections: 'eventsource.projections',
   subscriptions: 'eventsource.subscriptions',
   outbox: 'eventsource.outbox',
-  snapshotsMemory: 'eventsource.snapshots.memory',
   snapshotsSqlite: 'eventsource.snapshots.sqlite',
   snapshotsPostgresql: 'eventsource.snapshots.postgresql',
 } as const;

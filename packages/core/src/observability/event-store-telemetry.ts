@@ -44,10 +44,23 @@ export class EventStoreTelemetry {
   readonly tracer: ComponentTracer;
   readonly #config: EventStoreTelemetryConfig;
   readonly #instruments;
+  /** Metric attributes are the same for every append of a store: built once. */
+  readonly #metricAttributes: {
+    readonly written: Attributes;
+    readonly ok: Attributes;
+    readonly error: Attributes;
+  };
 
   constructor(config: EventStoreTelemetryConfig, options: TelemetryOptions & MetricsOptions = {}) {
     this.#config = config;
     this.tracer = ComponentTracer.from(config.scope, options, true);
+    const system = config.attributes[SemanticAttributes.dbSystemName];
+    const written: Attributes = system === undefined ? {} : { [SemanticAttributes.dbSystemName]: system };
+    this.#metricAttributes = {
+      written,
+      ok: { ...written, outcome: 'ok' },
+      error: { ...written, outcome: 'error' },
+    };
     this.#instruments = lazyInstruments(
       config.scope,
       (meter) => ({
@@ -85,25 +98,22 @@ export class EventStoreTelemetry {
       ? this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion)
       : {};
     const started = performance.now();
-    const metricAttributes = {
-      [SemanticAttributes.dbSystemName]: this.#config.attributes[SemanticAttributes.dbSystemName] as string,
-    };
     return this.tracer.run(
       this.#config.spanNames.appendEvents,
       { kind: this.#config.kind, attributes },
       async (span) => {
-        let outcome = 'error';
+        let outcome: 'ok' | 'error' = 'error';
         try {
           const result = await write(stampTraceContext(events), span);
           span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
-          this.#instruments()?.eventsAppended.add(result.written, metricAttributes);
+          this.#instruments()?.eventsAppended.add(result.written, this.#metricAttributes.written);
           outcome = 'ok';
           return result;
         } finally {
-          this.#instruments()?.appendDuration.record((performance.now() - started) / 1000, {
-            ...metricAttributes,
-            outcome,
-          });
+          this.#instruments()?.appendDuration.record(
+            (performance.now() - started) / 1000,
+            this.#metricAttributes[outcome],
+          );
         }
       },
     );

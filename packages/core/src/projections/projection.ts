@@ -1,5 +1,7 @@
 import type { DomainEvent } from '../events/domain-event.ts';
 import { ATTR_EVENT_ID, ATTR_EVENT_TYPE, ATTR_PROJECTION_NAME } from '../observability/attributes.ts';
+import { errorTypeOf } from '../errors.ts';
+import { getLogger, LoggerNames } from '../logging/logger.ts';
 import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
 import { SpanNames } from '../observability/span-names.ts';
 import { linkToEvent } from '../observability/trace-context.ts';
@@ -48,9 +50,26 @@ export abstract class ProjectionBase implements Projection {
     return this.tracer.run(
       SpanNames.projection.handle,
       { attributes, ...(link ? { links: [link] } : {}) },
-      () => this.process(event),
+      async () => {
+        try {
+          await this.process(event);
+        } catch (error) {
+          projectionLogger.error(
+            {
+              projection: this.name,
+              event_type: event.eventType,
+              event_id: event.eventId,
+              error: errorTypeOf(error),
+            },
+            'projection failed to handle an event',
+          );
+          throw error;
+        }
+      },
     );
   }
 
   async reset(): Promise<void> {}
 }
+
+const projectionLogger = getLogger(LoggerNames.projections);
