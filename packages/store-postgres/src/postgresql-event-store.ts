@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import {
-  assertAppendArguments,
   assertExpectedVersion,
   ClosedError,
   ConcurrencyError,
@@ -160,7 +159,6 @@ export class PostgreSQLEventStore implements EventStore {
       expectedVersion,
       async (stamped) => {
         this.#assertOpen();
-        assertAppendArguments(aggregateId, aggregateType, stamped);
         for (const event of stamped) validateEvent(event, this.#registry);
         // First assume every event is new: the event-id constraint catches a retried append. Any
         // conflict is then checked again with stored events skipped, and that answer stands.

@@ -1,5 +1,4 @@
 import {
-  assertAppendArguments,
   assertExpectedVersion,
   defaultRegistry,
   deserializeEvent,
@@ -150,7 +149,6 @@ export class SQLiteEventStore implements EventStore {
   ): Promise<AppendResult> {
     return this.#telemetry.appendEvents(aggregateId, aggregateType, events, expectedVersion, (stamped) => {
       this.#connection.assertOpen();
-      assertAppendArguments(aggregateId, aggregateType, stamped);
       let result: AppendResult;
       try {
         result = this.#append.immediate({ aggregateId, aggregateType, events: stamped, expectedVersion });

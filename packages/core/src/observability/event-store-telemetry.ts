@@ -82,6 +82,10 @@ export class EventStoreTelemetry {
     );
   }
 
+  /**
+   * Validates the arguments (bad input rejects with `InvalidArgumentError` before any work), then
+   * runs `write` with the events stamped with the append span's trace context, inside that span.
+   */
   appendEvents(
     aggregateId: string,
     aggregateType: string,
