@@ -1,0 +1,3 @@
+import { jestConfig } from '../../tooling/config/jest-preset.js';
+
+export default jestConfig({ displayName: '@eventsource/bus-redis' });
