@@ -149,7 +149,7 @@ describe('observability', () => {
   });
 
   it('records errors on spans, sync and async, and nests spans', async () => {
-    const tracer = new ComponentTracer('scope-under-test', true);
+    const tracer = new ComponentTracer<string>('scope-under-test', true);
     expect(() =>
       tracer.run('sync.failure', {}, () => {
         throw new TypeError('sync');

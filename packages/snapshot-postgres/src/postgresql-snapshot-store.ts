@@ -19,6 +19,7 @@ import {
   SpanKinds,
   SpanNames,
   type Attributes,
+  type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import {
@@ -245,7 +246,7 @@ export class PostgreSQLSnapshotStore implements SnapshotStore {
   }
 
   #span<T>(
-    name: string,
+    name: SpanName,
     sqlVerb: string,
     operation: string,
     aggregateId: string,

@@ -17,6 +17,7 @@ import {
   SpanKinds,
   SpanNames,
   type Attributes,
+  type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type { Span } from '@opentelemetry/api';
@@ -188,7 +189,7 @@ export class SQLiteSnapshotStore implements SnapshotStore {
   }
 
   #span<T>(
-    name: string,
+    name: SpanName,
     sqlVerb: string,
     aggregateId: string,
     aggregateType: string,

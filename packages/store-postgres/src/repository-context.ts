@@ -6,6 +6,7 @@ import {
   SemanticAttributes,
   SpanKinds,
   type Attributes,
+  type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type { Span } from '@opentelemetry/api';
@@ -50,7 +51,7 @@ export class RepositoryContext {
 
   /** Runs `work` in a CLIENT span named `spanName` carrying the database attributes. */
   span<T>(
-    spanName: string,
+    spanName: SpanName,
     sqlVerb: string,
     operation: string,
     attributes: Attributes,

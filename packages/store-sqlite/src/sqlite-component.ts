@@ -5,6 +5,7 @@ import {
   SemanticAttributes,
   SpanKinds,
   type Attributes,
+  type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -76,7 +77,7 @@ export abstract class SQLiteComponent {
   }
 
   /** Runs `fn` in a CLIENT span named `name` with the database attributes; `fn` runs only while open. */
-  protected span<T>(name: string, sqlVerb: string, attributes: Attributes, fn: () => T): Promise<T> {
+  protected span<T>(name: SpanName, sqlVerb: string, attributes: Attributes, fn: () => T): Promise<T> {
     const operation = name.slice(name.lastIndexOf('.') + 1);
     const spanAttributes = {
       ...this.#attributes,

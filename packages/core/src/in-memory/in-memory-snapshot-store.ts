@@ -1,7 +1,7 @@
 import { fromJson, toJson } from '../events/serialization.ts';
 import { ATTR_AGGREGATE_ID, ATTR_AGGREGATE_TYPE, ATTR_VERSION } from '../observability/attributes.ts';
 import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
-import { SpanNames } from '../observability/span-names.ts';
+import { SpanNames, type SpanName } from '../observability/span-names.ts';
 import type { Snapshot, SnapshotStore } from '../ports/snapshot-store.ts';
 
 interface StoredSnapshot extends Omit<Snapshot, 'state'> {
@@ -69,7 +69,7 @@ export class InMemorySnapshotStore implements SnapshotStore {
   async close(): Promise<void> {}
 
   #span<T>(
-    name: string,
+    name: SpanName,
     aggregateId: string,
     aggregateType: string,
     fn: () => Promise<T>,

@@ -3,7 +3,7 @@ import { errorTypeOf } from '../errors.ts';
 import { VERSION } from '../version.ts';
 import { ATTR_ERROR_TYPE, SemanticAttributes, type Attributes } from './attributes.ts';
 import { getOpenTelemetryApi } from './otel-api.ts';
-import { SpanKinds, type SpanKindValue } from './span-names.ts';
+import { SpanKinds, type SpanKindValue, type SpanName } from './span-names.ts';
 
 /** Telemetry settings every component accepts. */
 export interface TelemetryOptions {
@@ -26,7 +26,7 @@ export interface StartSpanOptions {
  * so a component created before the SDK starts still traces once it does. When tracing is off, or
  * `@opentelemetry/api` is absent, `run` calls the function with `undefined` and costs nothing else.
  */
-export class ComponentTracer {
+export class ComponentTracer<TName extends string = SpanName> {
   readonly scope: string;
   readonly #requested: boolean;
   readonly #tracerProvider: TracerProvider | undefined;
@@ -62,12 +62,20 @@ export class ComponentTracer {
   /**
    * Runs `fn` inside a new active span. A returned promise ends the span when it settles. A thrown
    * or rejected error is recorded (exception event, status ERROR, `error.type`) and rethrown.
+   *
+   * `fn` also receives the context that holds the new span. Inject trace context from it, never
+   * from `context.active()`: without a registered context manager (an SDK set up with only a
+   * `tracerProvider`), the active context is always the root and would carry no trace.
    */
-  run<T>(name: string, options: StartSpanOptions, fn: (span: Span | undefined) => T): T {
+  run<T>(
+    name: TName,
+    options: StartSpanOptions,
+    fn: (span: Span | undefined, spanContext: Context | undefined) => T,
+  ): T {
     const api = this.#requested ? getOpenTelemetryApi() : undefined;
-    if (api === undefined) return fn(undefined);
+    if (api === undefined) return fn(undefined, undefined);
     const tracer = this.#tracer(this.#tracerProvider ?? api.trace.getTracerProvider());
-    if (tracer === undefined) return fn(undefined);
+    if (tracer === undefined) return fn(undefined, undefined);
     const parent = options.parent ?? api.context.active();
     const span = tracer.startSpan(
       name,
@@ -85,7 +93,8 @@ export class ComponentTracer {
     };
     let result: T;
     try {
-      result = api.context.with(api.trace.setSpan(parent, span), fn, undefined, span);
+      const spanContext = api.trace.setSpan(parent, span);
+      result = api.context.with(spanContext, fn, undefined, span, spanContext);
     } catch (error) {
       return fail(error);
     }

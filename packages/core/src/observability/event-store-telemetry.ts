@@ -22,13 +22,17 @@ import {
 } from './attributes.ts';
 import { ComponentTracer, type TelemetryOptions } from './component-tracer.ts';
 import { lazyInstruments, type MetricsOptions } from './metrics.ts';
-import type { SpanKindValue } from './span-names.ts';
+import type { SpanKindValue, SpanName } from './span-names.ts';
 import { stampTraceContext } from './trace-context.ts';
 
 export interface EventStoreTelemetryConfig {
   /** Instrumentation scope: the adapter's package name. */
   readonly scope: string;
-  readonly spanNames: { readonly appendEvents: string; readonly getEvents: string; readonly readAll: string };
+  readonly spanNames: {
+    readonly appendEvents: SpanName;
+    readonly getEvents: SpanName;
+    readonly readAll: SpanName;
+  };
   readonly kind: SpanKindValue;
   /** Attributes on every span (`db.system`, `db.namespace`, `server.address`, ...). Never credentials. */
   readonly attributes: Attributes;

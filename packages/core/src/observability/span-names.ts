@@ -57,6 +57,7 @@ export const SpanNames = {
   },
   subscription: {
     processBatch: 'eventsource.subscription.process_batch',
+    deadLetter: 'eventsource.subscription.dead_letter',
   },
 } as const;
 

@@ -4,7 +4,8 @@ import type { Attributes } from './attributes.ts';
 import { ComponentTracer } from './component-tracer.ts';
 import type { SpanKindValue } from './span-names.ts';
 
-const tracers = new WeakMap<object, ComponentTracer>();
+// Users name their own spans: a mixin's tracer takes any name.
+const tracers = new WeakMap<object, ComponentTracer<string>>();
 
 /**
  * Base class that gives your own components the library's tracing: call `initTracing` in the
@@ -14,7 +15,7 @@ const tracers = new WeakMap<object, ComponentTracer>();
 export class TracingMixin {
   /** Sets up tracing. `tracerName` becomes the instrumentation scope (e.g. your module name). */
   protected initTracing(tracerName: string, enableTracing = true, tracerProvider?: TracerProvider): void {
-    tracers.set(this, new ComponentTracer(tracerName, enableTracing, tracerProvider, '0.0.0'));
+    tracers.set(this, new ComponentTracer<string>(tracerName, enableTracing, tracerProvider, '0.0.0'));
   }
 
   /**
@@ -36,7 +37,7 @@ export class TracingMixin {
   }
 }
 
-function tracerOf(host: object): ComponentTracer {
+function tracerOf(host: object): ComponentTracer<string> {
   const tracer = tracers.get(host);
   if (tracer === undefined) {
     throw new InvalidArgumentError(

@@ -328,7 +328,7 @@ export class SubscriptionRunner {
         const dlq = this.#options.dlqRepository;
         if (dlq === undefined) throw error;
         await this.#tracer.run(
-          'eventsource.subscription.dead_letter',
+          SpanNames.subscription.deadLetter,
           {
             attributes: {
               [ATTR_SUBSCRIPTION_NAME]: this.name,
