@@ -21,3 +21,18 @@ export { snapshotStoreContract } from './contracts/snapshot-store-contract.ts';
 export { runProjection } from './projection-scenario.ts';
 export { captureTelemetry, isChildOf, linksTo, sumOf } from './telemetry.ts';
 export type { TelemetryCapture } from './telemetry.ts';
+export {
+  buildTraceTree,
+  DEFAULT_TRACE_TREE_ATTRIBUTES,
+  flattenTraceTree,
+  formatTraceTree,
+  traceSpanFromReadable,
+  traceSpansFromOtlpJson,
+} from './trace-tree.ts';
+export type {
+  TraceAttributeValue,
+  TraceNode,
+  TraceSpan,
+  TraceSpanKind,
+  TraceTreeOptions,
+} from './trace-tree.ts';
