@@ -9,15 +9,16 @@ export type {
 } from './aggregates/aggregate-repository.ts';
 export { aggregateHandlers, DeclarativeAggregate } from './aggregates/declarative-aggregate.ts';
 export type { AggregateHandlers, StateHandler } from './aggregates/declarative-aggregate.ts';
-export { EventDispatcher } from './bus/event-dispatcher.ts';
-export type { EventDispatcherOptions, HandlerOutcome } from './bus/event-dispatcher.ts';
 export {
   AggregateNotFoundError,
+  AuthenticationError,
   ClosedError,
   ConcurrencyError,
+  DatabaseNotFoundError,
   DuplicateEventTypeError,
   ErrorCodes,
   errorTypeOf,
+  EventDecodingError,
   EventSourceError,
   EventTypeNotFoundError,
   EventValidationError,
@@ -46,9 +47,11 @@ export type {
 export { defaultRegistry, EventRegistry, registerEvent } from './events/event-registry.ts';
 export {
   decodeEvent,
+  decodeStoredEvent,
   deserializeEvent,
   encodeEvent,
   fromJson,
+  rawEventOf,
   reviveJson,
   serializeEvent,
   toJson,
@@ -67,6 +70,7 @@ export type { LogFields, Logger, LoggingOptions, LogLevel } from './logging/logg
 export { OutboxRelay } from './outbox/outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox/outbox-relay.ts';
 export type { Checkpoint, CheckpointRepository, CheckpointUpdate } from './ports/checkpoint-repository.ts';
+export { failedEventIdentity } from './ports/dlq-repository.ts';
 export type {
   DLQEntry,
   DLQFailure,
@@ -74,8 +78,14 @@ export type {
   DLQRepository,
   DLQStatus,
 } from './ports/dlq-repository.ts';
-export { eventTypeOf, handlerNameOf, invokeHandler } from './ports/event-bus.ts';
-export type { EventBus, EventHandler } from './ports/event-bus.ts';
+export type {
+  DeadLetterInspection,
+  DeadLetterMessage,
+  EventBus,
+  EventBusCapabilities,
+  EventHandler,
+  ReadDeadLettersOptions,
+} from './ports/event-bus.ts';
 export {
   assertAppendArguments,
   assertExpectedVersion,
@@ -94,8 +104,12 @@ export type {
   StoredEvent,
 } from './ports/event-store.ts';
 export type { ClaimOptions, OutboxEntry, OutboxRepository, OutboxStatus } from './ports/outbox-repository.ts';
-export { DEFAULT_READ_ALL_PAGE_SIZE, readAllPages } from './ports/read-all-pages.ts';
-export type { ReadAllPageRequest } from './ports/read-all-pages.ts';
+export { decodePageEntry, DEFAULT_READ_ALL_PAGE_SIZE, readAllPages } from './ports/read-all-pages.ts';
+export type {
+  ReadAllPageEntry,
+  ReadAllPageRequest,
+  UndecodableStoredEvent,
+} from './ports/read-all-pages.ts';
 export type { Snapshot, SnapshotStore } from './ports/snapshot-store.ts';
 export { DeclarativeProjection } from './projections/declarative-projection.ts';
 export type { ProjectionHandler } from './projections/declarative-projection.ts';

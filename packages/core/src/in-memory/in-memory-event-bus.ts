@@ -3,14 +3,23 @@ import { ClosedError } from '../errors.ts';
 import { LoggerNames } from '../logging/logger.ts';
 import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventDispatcher } from '../bus/event-dispatcher.ts';
-import type { EventBus, EventHandler } from '../ports/event-bus.ts';
+import type { EventBus, EventBusCapabilities, EventHandler } from '../ports/event-bus.ts';
 
 /**
  * Delivers events to handlers in this process, right away, within the publisher's trace:
  * `eventsource.event_bus.dispatch` per event and `eventsource.event_bus.handle` per handler.
  * `publish` resolves after every handler ran, and rejects with `HandlerDispatchError` when any failed.
+ * There is no consuming to start: `startConsuming` and `stopConsuming` do nothing.
  */
-export class InMemoryEventBus implements EventBus {
+export class InMemoryEventBus implements EventBus, AsyncDisposable {
+  readonly capabilities: EventBusCapabilities = Object.freeze({
+    distributed: false,
+    consumerGroups: false,
+    perAggregateOrdering: true,
+    deadLetters: false,
+    dlqInspection: false,
+    dlqReplay: false,
+  });
   readonly #dispatcher: EventDispatcher;
   #closed = false;
 
@@ -44,8 +53,18 @@ export class InMemoryEventBus implements EventBus {
     return this.#dispatcher.unsubscribe(eventType, handler);
   }
 
+  async startConsuming(): Promise<void> {
+    if (this.#closed) throw new ClosedError('InMemoryEventBus');
+  }
+
+  async stopConsuming(): Promise<void> {}
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#dispatcher.clear();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { Context, Link } from '@opentelemetry/api';
+import type { Context, Link } from './otel-types.ts';
 import { getOpenTelemetryApi } from './otel-api.ts';
 import { currentTraceContext, parseTraceparent } from './trace-context.ts';
 
@@ -8,13 +8,15 @@ export type HeaderValue = string | Uint8Array | readonly (string | Uint8Array)[]
 /** How a consumer relates to the producer's span: child of it (one trace) or a new trace linking to it. */
 export type TracePropagationMode = 'parent' | 'link';
 
-function headerText(value: HeaderValue): string | undefined {
+/** A header value as text: strings as they are, bytes as UTF-8, the first of a list. */
+export function headerValueText(value: HeaderValue): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   const first = value[0];
-  return first === undefined ? undefined : headerText(first);
+  return first === undefined ? undefined : headerValueText(first);
 }
 
 /**
@@ -39,11 +41,14 @@ export function extractTraceHeaders(headers: Readonly<Record<string, HeaderValue
   if (api === undefined) return undefined;
   const getter = {
     keys: (carrier: Readonly<Record<string, HeaderValue>>) => Object.keys(carrier),
-    get: (carrier: Readonly<Record<string, HeaderValue>>, key: string) => headerText(carrier[key]),
+    get: (carrier: Readonly<Record<string, HeaderValue>>, key: string) => headerValueText(carrier[key]),
   };
   const extracted = api.propagation.extract(api.ROOT_CONTEXT, headers, getter);
   if (api.trace.getSpanContext(extracted) !== undefined) return extracted;
-  const spanContext = parseTraceparent(headerText(headers.traceparent), headerText(headers.tracestate));
+  const spanContext = parseTraceparent(
+    headerValueText(headers.traceparent),
+    headerValueText(headers.tracestate),
+  );
   return spanContext === undefined ? undefined : api.trace.setSpanContext(extracted, spanContext);
 }
 

@@ -1,0 +1,161 @@
+import type { Context } from '@opentelemetry/api';
+import type { DomainEvent } from '../events/domain-event.ts';
+import {
+  ATTR_AGGREGATE_ID,
+  ATTR_AGGREGATE_TYPE,
+  ATTR_EVENT_ID,
+  ATTR_EVENT_TYPE,
+  ATTR_MESSAGING_DESTINATION,
+  ATTR_MESSAGING_SYSTEM,
+  SemanticAttributes,
+  type Attributes,
+} from '../observability/attributes.ts';
+import type { ComponentTracer } from '../observability/component-tracer.ts';
+import { getOpenTelemetryApi } from '../observability/otel-api.ts';
+import { injectTraceHeaders } from '../observability/propagation.ts';
+import { SpanKinds, SpanNames } from '../observability/span-names.ts';
+import type { EventBusMetrics } from './bus-metrics.ts';
+import type { WireFormat } from './wire-format.ts';
+
+/** One event ready for the wire: its encoded value and its headers, trace context included. */
+export interface OutgoingMessage {
+  readonly event: DomainEvent;
+  readonly value: string;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Sends prepared messages and resolves only once the broker accepted every one of them; rejects
+ * with a library error (`UnavailableError`, ...) otherwise. `context` is the one to run the driver
+ * call in, so a transport instrumentation nests its spans under ours (see {@link BusPublisher}).
+ */
+export type SendMessages = (
+  messages: readonly OutgoingMessage[],
+  context: Context | undefined,
+) => Promise<void>;
+
+export interface BusPublisherConfig {
+  readonly tracer: ComponentTracer;
+  readonly metrics: EventBusMetrics;
+  readonly wireFormat: WireFormat;
+  /** `messaging.system` (`kafka`, `rabbitmq`, `redis`). */
+  readonly system: string;
+  /** Where events go (topic, exchange, stream prefix), on spans and metrics. */
+  readonly destination: string;
+  /** Extra attributes on every publish span (`server.address`, ...). */
+  readonly attributes?: Attributes;
+  /** Extra attributes per event (message key, routing key, ...). */
+  readonly eventAttributes?: (event: DomainEvent) => Attributes;
+}
+
+/**
+ * Publishing as every bus does it: events are encoded first (an event that cannot be encoded fails
+ * the call before anything is sent); each event gets its own PRODUCER span
+ * (`eventsource.event_bus.publish`), open until the broker accepted the batch, whose W3C context
+ * goes into that message's headers, so each consumer continues the trace of its own event; the
+ * published/failed counters, the publish duration and the batch size are recorded.
+ */
+export class BusPublisher {
+  readonly #config: BusPublisherConfig;
+  readonly #spanAttributes: Attributes;
+
+  constructor(config: BusPublisherConfig) {
+    this.#config = config;
+    this.#spanAttributes = {
+      [ATTR_MESSAGING_SYSTEM]: config.system,
+      [ATTR_MESSAGING_DESTINATION]: config.destination,
+      [SemanticAttributes.messagingSystemName]: config.system,
+      [SemanticAttributes.messagingDestinationName]: config.destination,
+      [SemanticAttributes.messagingOperationType]: 'send',
+      [SemanticAttributes.messagingOperationName]: 'publish',
+      ...config.attributes,
+    };
+  }
+
+  /** Publishes `events` through `send` (one call for all of them; split batches by calling this per batch). */
+  async publish(events: readonly DomainEvent[], send: SendMessages): Promise<void> {
+    if (events.length === 0) return;
+    const messages = events.map((event): OutgoingMessage => {
+      const { value, headers } = this.#config.wireFormat.encode(event);
+      return { event, value, headers };
+    });
+    const started = performance.now();
+    try {
+      await (this.#config.tracer.enabled ? this.#publishTraced(messages, send) : send(messages, undefined));
+      for (const [eventType, count] of countByType(events))
+        this.#config.metrics.published(this.#config.destination, eventType, count);
+    } catch (error) {
+      for (const [eventType, count] of countByType(events))
+        this.#config.metrics.publishFailed(this.#config.destination, eventType, error, count);
+      throw error;
+    } finally {
+      this.#config.metrics.publishBatch(this.#config.destination, events.length, performance.now() - started);
+    }
+  }
+
+  async #publishTraced(messages: readonly OutgoingMessage[], send: SendMessages): Promise<void> {
+    const accepted = Promise.withResolvers<void>();
+    accepted.promise.catch(() => undefined);
+    let firstSpanContext: Context | undefined;
+    const spans = messages.map((message) =>
+      this.#config.tracer.run(
+        SpanNames.eventBus.publish,
+        { kind: SpanKinds.producer, attributes: this.#attributesOf(message.event) },
+        (_span, spanContext) => {
+          if (spanContext !== undefined) {
+            injectTraceHeaders(message.headers, spanContext);
+            firstSpanContext ??= spanContext;
+          }
+          return accepted.promise;
+        },
+      ),
+    );
+    const spansEnded = Promise.allSettled(spans);
+    try {
+      await send(messages, sendContext(messages.length, firstSpanContext));
+      accepted.resolve();
+    } catch (error) {
+      accepted.reject(error);
+      throw error;
+    } finally {
+      await spansEnded;
+    }
+  }
+
+  #attributesOf(event: DomainEvent): Attributes {
+    return {
+      ...this.#spanAttributes,
+      [ATTR_EVENT_TYPE]: event.eventType,
+      [ATTR_EVENT_ID]: event.eventId,
+      [SemanticAttributes.messagingMessageId]: event.eventId,
+      [ATTR_AGGREGATE_ID]: event.aggregateId,
+      [ATTR_AGGREGATE_TYPE]: event.aggregateType,
+      ...this.#config.eventAttributes?.(event),
+    };
+  }
+}
+
+/**
+ * The context the driver call runs in. A transport instrumentation (instrumentation-kafkajs,
+ * -amqplib, -ioredis) starts its own spans there and may overwrite `traceparent` with them: for a
+ * single event that is under our publish span. For a batch it is the caller's span, or with none
+ * the first event's publish span, so the transport spans never start a separate trace.
+ */
+function sendContext(count: number, firstSpanContext: Context | undefined): Context | undefined {
+  if (firstSpanContext === undefined || count === 1) return firstSpanContext;
+  const api = getOpenTelemetryApi();
+  const caller = api?.trace.getSpanContext(api.context.active());
+  return caller !== undefined && api?.trace.isSpanContextValid(caller) ? undefined : firstSpanContext;
+}
+
+function countByType(events: readonly DomainEvent[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(event.eventType, (counts.get(event.eventType) ?? 0) + 1);
+  return counts;
+}
+
+/** Runs `fn` in `context` when there is one (the driver call of a {@link SendMessages}). */
+export function withSendContext<T>(context: Context | undefined, fn: () => T): T {
+  const api = getOpenTelemetryApi();
+  return context === undefined || api === undefined ? fn() : api.context.with(context, fn);
+}

@@ -1,0 +1,35 @@
+// `@eventsource/core/kit`: the building blocks for adapter authors (stores, snapshot stores, buses).
+// Applications need only the main entry point; docs/adapters.md explains how these fit together.
+
+// Buses: lifecycle, options, wire format and headers, publishing, the consume pipeline, metrics.
+export { BrokerEventBus } from './bus/broker-event-bus.ts';
+export type { BrokerEventBusConfig } from './bus/broker-event-bus.ts';
+export { integerOption, resolveEventBusOptions } from './bus/bus-options.ts';
+export type { EventBusOptions, ResolvedEventBusOptions } from './bus/bus-options.ts';
+export {
+  BusHeaders,
+  deadLetterHeaders,
+  DLQ_ERROR_MESSAGE_LIMIT,
+  DlqReasons,
+  eventHeaders,
+  headerText,
+} from './bus/bus-headers.ts';
+export type { DeadLetterReason, DlqReason, MessageHeaders } from './bus/bus-headers.ts';
+export { BusMetricAttributes, busMetricNames, EventBusMetrics } from './bus/bus-metrics.ts';
+export type { BusGaugeSources, BusMetricNames, BusMetricsScope, LagReading } from './bus/bus-metrics.ts';
+export { BusPublisher, withSendContext } from './bus/bus-publisher.ts';
+export type { BusPublisherConfig, OutgoingMessage, SendMessages } from './bus/bus-publisher.ts';
+export { EventDispatcher } from './bus/event-dispatcher.ts';
+export type { EventDispatcherOptions, HandlerOutcome } from './bus/event-dispatcher.ts';
+export { InFlight } from './bus/in-flight.ts';
+export { ConsumptionStoppedError, isConsumptionStopped, MessagePipeline } from './bus/message-pipeline.ts';
+export type {
+  DeadLetter,
+  IncomingMessage,
+  MessageOutcome,
+  MessagePipelineConfig,
+} from './bus/message-pipeline.ts';
+export { eventsourceTsWireFormat, registerWireFormat, resolveWireFormat } from './bus/wire-format.ts';
+export type { WireFormat, WireFormatName } from './bus/wire-format.ts';
+export { eventTypeOf, handlerNameOf, invokeHandler } from './ports/event-bus.ts';
+export { decodeEvent, encodeEvent } from './events/serialization.ts';
