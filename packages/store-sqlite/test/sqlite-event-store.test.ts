@@ -273,7 +273,8 @@ describe('SQLiteEventStore', () => {
         'eventsource.aggregate.type': 'TaskList',
         'eventsource.event.count': 5,
         'eventsource.event.type': 'TaskAdded',
-        'eventsource.expected_version': 'no_stream',
+        'eventsource.expected_version': 0,
+        'eventsource.expected_version_name': 'no_stream',
         'eventsource.version': 5,
         'eventsource.position': 5,
       });

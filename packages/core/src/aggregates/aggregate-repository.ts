@@ -1,16 +1,18 @@
-import type { Span } from '@opentelemetry/api';
 import type { DomainEvent } from '../events/domain-event.ts';
 import { AggregateNotFoundError, ConcurrencyError, InvalidArgumentError, errorTypeOf } from '../errors.ts';
 import { getLogger, LoggerNames } from '../logging/logger.ts';
 import {
+  ATTR_AGGREGATE_CREATED,
   ATTR_AGGREGATE_ID,
   ATTR_AGGREGATE_TYPE,
   ATTR_EVENT_COUNT,
-  ATTR_EXPECTED_VERSION,
   ATTR_VERSION,
+  expectedVersionAttributes,
 } from '../observability/attributes.ts';
 import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
+import { exceptionOf } from '../observability/exception-event.ts';
 import { lazyInstruments, type MetricsOptions } from '../observability/metrics.ts';
+import type { Span } from '../observability/otel-types.ts';
 import { SpanNames } from '../observability/span-names.ts';
 import type { EventPublisher, EventStore } from '../ports/event-store.ts';
 import type { SnapshotStore } from '../ports/snapshot-store.ts';
@@ -88,26 +90,15 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
 
   /** Loads the aggregate from its snapshot (when valid) and events. Throws {@link AggregateNotFoundError} when it has none. */
   load(aggregateId: string): Promise<TAggregate> {
-    return this.#tracer.run(
-      SpanNames.repository.load,
-      { attributes: this.#attributes(aggregateId) },
-      async (span) => {
-        const aggregate = await this.#rebuild(aggregateId, span);
-        if (aggregate === undefined) throw new AggregateNotFoundError(this.aggregateType, aggregateId);
-        span?.setAttribute(ATTR_VERSION, aggregate.version);
-        return aggregate;
-      },
-    );
+    return this.#load(aggregateId, false);
   }
 
-  /** Loads the aggregate, or returns a new one when it does not exist. */
-  async loadOrCreate(aggregateId: string): Promise<TAggregate> {
-    try {
-      return await this.load(aggregateId);
-    } catch (error) {
-      if (error instanceof AggregateNotFoundError) return this.createNew(aggregateId);
-      throw error;
-    }
+  /**
+   * Loads the aggregate, or returns a new one when it does not exist. A missing aggregate is the
+   * expected path here, not a failure: the load span ends OK with `eventsource.aggregate.created`.
+   */
+  loadOrCreate(aggregateId: string): Promise<TAggregate> {
+    return this.#load(aggregateId, true);
   }
 
   exists(aggregateId: string): Promise<boolean> {
@@ -134,7 +125,7 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     const attributes = {
       ...this.#attributes(aggregate.aggregateId),
       [ATTR_EVENT_COUNT]: events.length,
-      [ATTR_EXPECTED_VERSION]: expectedVersion,
+      ...expectedVersionAttributes(expectedVersion),
       [ATTR_VERSION]: aggregate.version,
     };
     return this.#tracer.run(SpanNames.repository.save, { attributes }, async (span) => {
@@ -214,6 +205,23 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
     return pending.length;
   }
 
+  #load(aggregateId: string, createIfMissing: boolean): Promise<TAggregate> {
+    return this.#tracer.run(
+      SpanNames.repository.load,
+      { attributes: this.#attributes(aggregateId) },
+      async (span) => {
+        const aggregate = await this.#rebuild(aggregateId, span);
+        if (aggregate === undefined && !createIfMissing) {
+          throw new AggregateNotFoundError(this.aggregateType, aggregateId);
+        }
+        if (createIfMissing) span?.setAttribute(ATTR_AGGREGATE_CREATED, aggregate === undefined);
+        const loaded = aggregate ?? this.createNew(aggregateId);
+        span?.setAttribute(ATTR_VERSION, loaded.version);
+        return loaded;
+      },
+    );
+  }
+
   async #rebuild(aggregateId: string, span: Span | undefined): Promise<TAggregate | undefined> {
     const aggregate = this.createNew(aggregateId);
     const snapshot = await this.#options.snapshotStore?.getSnapshot(aggregateId, this.aggregateType);
@@ -271,7 +279,7 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
       await publisher.publish(events);
     } catch (error) {
       // The events are stored; failing the save now would invite a duplicate retry.
-      span?.recordException(error instanceof Error ? error : String(error));
+      span?.recordException(exceptionOf(error));
       this.#logger.error(
         { error: errorTypeOf(error), event_count: events.length },
         'publishing saved events failed',

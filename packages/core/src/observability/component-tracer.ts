@@ -1,7 +1,7 @@
-import type { Context, Link, Span, Tracer, TracerProvider } from '@opentelemetry/api';
-import { errorTypeOf } from '../errors.ts';
+import type { Context, Link, Span, Tracer, TracerProvider } from './otel-types.ts';
 import { VERSION } from '../version.ts';
-import { ATTR_ERROR_TYPE, SemanticAttributes, type Attributes } from './attributes.ts';
+import { ATTR_ERROR_CODE, ATTR_ERROR_TYPE, SemanticAttributes, type Attributes } from './attributes.ts';
+import { errorCodeOf, exceptionOf } from './exception-event.ts';
 import { getOpenTelemetryApi } from './otel-api.ts';
 import { SpanKinds, type SpanKindValue, type SpanName } from './span-names.ts';
 
@@ -125,14 +125,22 @@ export class ComponentTracer<TName extends string = SpanName> {
   }
 }
 
-/** Marks a span as failed: exception event, status ERROR, `error.type` and `eventsource.error.type`. */
+/**
+ * Marks a span as failed: an `exception` event whose `exception.type` is the error's class name
+ * (the semantic conventions' "type of the exception"), status ERROR, `error.type` and
+ * `eventsource.error.type` (the class name too), and `eventsource.error.code` when the error has a
+ * string `code` (every library error does). The SDK would put `code` in `exception.type`, so the
+ * event is recorded from the name, message and stack alone.
+ */
 export function recordError(span: Span | undefined, error: unknown): void {
   if (span === undefined) return;
-  const errorType = errorTypeOf(error);
-  span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: 2, message: error instanceof Error ? error.message : String(error) });
-  span.setAttribute(SemanticAttributes.errorType, errorType);
-  span.setAttribute(ATTR_ERROR_TYPE, errorType);
+  const exception = exceptionOf(error);
+  span.recordException(exception);
+  span.setStatus({ code: 2, message: exception.message });
+  span.setAttribute(SemanticAttributes.errorType, exception.name);
+  span.setAttribute(ATTR_ERROR_TYPE, exception.name);
+  const code = errorCodeOf(error);
+  if (code !== undefined) span.setAttribute(ATTR_ERROR_CODE, code);
 }
 
 /** Sets the attributes that have a value. */

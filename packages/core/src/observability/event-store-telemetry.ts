@@ -1,4 +1,4 @@
-import type { Span } from '@opentelemetry/api';
+import type { Span } from './otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import type { AppendResult, ExpectedVersion } from '../ports/event-store.ts';
 import { assertAppendArguments, streamIdOf } from '../ports/event-store.ts';
@@ -9,7 +9,6 @@ import {
   ATTR_DB_OPERATION,
   ATTR_EVENT_COUNT,
   ATTR_EVENT_TYPE,
-  ATTR_EXPECTED_VERSION,
   ATTR_FROM_POSITION,
   ATTR_FROM_VERSION,
   ATTR_POSITION,
@@ -17,6 +16,7 @@ import {
   ATTR_TENANT_ID,
   ATTR_TO_POSITION,
   ATTR_VERSION,
+  expectedVersionAttributes,
   SemanticAttributes,
   type Attributes,
 } from './attributes.ts';
@@ -141,7 +141,7 @@ export class EventStoreTelemetry {
       [ATTR_STREAM_ID]: streamIdOf(aggregateType, aggregateId),
       [ATTR_EVENT_COUNT]: events.length,
       [ATTR_EVENT_TYPE]: [...new Set(events.map((event) => event.eventType))].join(','),
-      [ATTR_EXPECTED_VERSION]: String(expectedVersion),
+      ...expectedVersionAttributes(expectedVersion),
       [ATTR_TENANT_ID]: events.find((event) => event.tenantId !== undefined)?.tenantId,
     };
   }

@@ -1,4 +1,4 @@
-import type { Meter, MeterProvider } from '@opentelemetry/api';
+import type { Meter, MeterProvider } from './otel-types.ts';
 import { VERSION } from '../version.ts';
 import { getOpenTelemetryApi } from './otel-api.ts';
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import type * as OpenTelemetryApi from '@opentelemetry/api';
+import type { OpenTelemetryApiModule } from './otel-types.ts';
 
-export type OpenTelemetryApiModule = typeof OpenTelemetryApi;
+export type { OpenTelemetryApiModule } from './otel-types.ts';
 
 /**
  * `@opentelemetry/api` is an optional peer dependency: loaded when installed, otherwise every

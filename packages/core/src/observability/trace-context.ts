@@ -1,4 +1,4 @@
-import type { Context, Link, SpanContext } from '@opentelemetry/api';
+import type { Context, Link, SpanContext } from './otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import { ATTR_EVENT_ID } from './attributes.ts';
 import { getOpenTelemetryApi } from './otel-api.ts';

@@ -1,4 +1,4 @@
-import type { Span, TracerProvider } from '@opentelemetry/api';
+import type { Span, TracerProvider } from './otel-types.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Attributes } from './attributes.ts';
 import { ComponentTracer } from './component-tracer.ts';

@@ -1,4 +1,4 @@
-import type { Context } from '@opentelemetry/api';
+import type { Context } from '../observability/otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import { ClosedError, errorTypeOf, InvalidArgumentError } from '../errors.ts';
 import { getLogger, LoggerNames } from '../logging/logger.ts';
