@@ -9,7 +9,7 @@ import {
   SerializationError,
   type DomainEvent,
 } from '../src/index.ts';
-import { eventsourcePyWireFormat as format } from '../src/bus/wire-formats/eventsource-py.ts';
+import { eventsourcePyWireFormat as format, resolveWireFormat } from '../src/kit.ts';
 
 // Written by eventsource-py 0.15.1 itself: `model_dump_json()` of an event with these fields and
 // the headers of `KafkaPublisher._create_headers` (tooling/interop-python/golden_message.py).
@@ -82,6 +82,7 @@ describe("the 'eventsource-py' wire format", () => {
     expect(headers).toEqual(PYTHON_HEADERS);
     expect(Object.keys(headers)).toEqual(Object.keys(PYTHON_HEADERS));
     expect(format.name).toBe('eventsource-py');
+    expect(resolveWireFormat('eventsource-py')).toBe(format);
   });
 
   it('reads a Python message into the envelope and payload, payload fields beside the envelope', () => {

@@ -3,6 +3,7 @@ import type { DomainEvent } from '../events/domain-event.ts';
 import type { EventRegistry } from '../events/event-registry.ts';
 import { decodeEvent, encodeEvent } from '../events/serialization.ts';
 import { eventHeaders } from './bus-headers.ts';
+import { eventsourcePyWireFormat } from './wire-formats/eventsource-py.ts';
 
 /**
  * How events look on a broker: the message value and the headers that describe the event. Every
@@ -29,9 +30,12 @@ export const eventsourceTsWireFormat: WireFormat = {
   decode: (value, _header, registry) => decodeEvent(value, registry),
 };
 
-const formats = new Map<string, WireFormat>([[eventsourceTsWireFormat.name, eventsourceTsWireFormat]]);
+const formats = new Map<string, WireFormat>([
+  [eventsourceTsWireFormat.name, eventsourceTsWireFormat],
+  [eventsourcePyWireFormat.name, eventsourcePyWireFormat],
+]);
 
-/** Makes a format available by name (the eventsource-py format registers itself this way). */
+/** Makes a format available by name. */
 export function registerWireFormat(format: WireFormat): void {
   formats.set(format.name, format);
 }
