@@ -1,1 +1,11 @@
-export {};
+// Public API of @eventsource/bus-redis.
+export { PAYLOAD_FIELD, RedisEventBus } from './redis-event-bus.ts';
+export { resolveRedisOptions } from './redis-event-bus-options.ts';
+export type {
+  RedisEventBusOptions,
+  RedisStreamOptions,
+  ResolvedRedisOptions,
+  ResolvedRedisStreamOptions,
+} from './redis-event-bus-options.ts';
+export { DeadLetterFields } from './dead-letter-stream.ts';
+export { isConnectionError, translateRedisError } from './errors.ts';

@@ -1,0 +1,203 @@
+import type { Redis } from 'ioredis';
+import { sleep, type Logger } from '@eventsource/core';
+import { InFlight } from '@eventsource/core/kit';
+import { replyCode } from './errors.ts';
+import type { RedisConnections } from './redis-connections.ts';
+import { autoClaimReply, readReplyEntries, type StreamEntry } from './stream-entries.ts';
+
+export interface StreamConsumerConfig {
+  readonly connections: RedisConnections;
+  /** The streams this member reads, all with the same group. */
+  readonly streams: readonly string[];
+  readonly group: string;
+  readonly consumer: string;
+  readonly batchSize: number;
+  readonly blockMs: number;
+  readonly pendingIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly logger: Logger;
+  /** Aborted when consumption stops: no new reads, back-off waits end. */
+  readonly signal: AbortSignal;
+  /**
+   * Handles one entry. Resolving acknowledges it; rejecting leaves it pending, for this member
+   * after a reconnect or restart, or for any member once it was idle `pendingIdleMs`.
+   */
+  handle(entry: StreamEntry, signal: AbortSignal): Promise<void>;
+  /** A failing read, acknowledgement or claim (the loop goes on after a pause). */
+  failed(error: unknown, operation: string): void;
+  /** This member took over entries another member (or an earlier run of itself) left pending. */
+  claimed(count: number): void;
+}
+
+const BUSY_GROUP = 'BUSYGROUP';
+const NO_GROUP = 'NOGROUP';
+
+/** Creates `group` on each stream (and the stream itself) from its first entry, unless it exists. */
+export async function ensureGroups(command: Redis, streams: readonly string[], group: string): Promise<void> {
+  for (const stream of streams) {
+    try {
+      await command.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (replyCode(error) !== BUSY_GROUP) throw error;
+    }
+  }
+}
+
+/**
+ * One member's read loop: `XREADGROUP ... BLOCK` for new entries on its own connection, first its
+ * own pending entries (at start and after every reconnect: a read whose answer was lost leaves
+ * entries delivered to this name), and every `claimIntervalMs` an `XAUTOCLAIM` of entries idle for
+ * `pendingIdleMs` (a dead member's, or its own that failed). Entries of a batch are handled one
+ * after the other and acknowledged together.
+ */
+export class StreamConsumer {
+  readonly #config: StreamConsumerConfig;
+  readonly #reader: Redis;
+  readonly #inFlight = new InFlight();
+  readonly #claimCursors = new Map<string, string>();
+  #ownPending = true;
+
+  constructor(config: StreamConsumerConfig) {
+    this.#config = config;
+    this.#reader = config.connections.reader();
+    this.#reader.on('ready', () => {
+      this.#ownPending = true;
+    });
+  }
+
+  /** Creates the groups, then starts the loop (its first read opens the reading connection). */
+  async start(): Promise<void> {
+    const { connections, streams, group } = this.#config;
+    await ensureGroups(connections.command(), streams, group);
+    void this.#inFlight.track(this.#run());
+  }
+
+  /**
+   * Ends the loop once `signal` aborted: the blocking read is cut off, the entry being handled
+   * finishes (up to `timeoutMs`), handled entries are acknowledged. Entries received and not yet
+   * handled stay pending. Resolves false on timeout.
+   */
+  stop(timeoutMs: number): Promise<boolean> {
+    this.#config.connections.release(this.#reader);
+    return this.#inFlight.drain(timeoutMs);
+  }
+
+  async #run(): Promise<void> {
+    const { signal } = this.#config;
+    let nextClaimAt = Date.now() + this.#config.claimIntervalMs;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (Date.now() >= nextClaimAt) {
+          await this.#claim(signal);
+          nextClaimAt = Date.now() + this.#config.claimIntervalMs;
+        }
+        if (signal.aborted) break;
+        await this.#read(signal);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        failures += 1;
+        if (replyCode(error) === NO_GROUP) {
+          // The stream or group vanished (deleted, or a server restarted without persistence).
+          this.#config.logger.warn(
+            { group: this.#config.group },
+            'Consumer group missing; creating it again',
+          );
+          await ensureGroups(
+            this.#config.connections.command(),
+            this.#config.streams,
+            this.#config.group,
+          ).catch((reason: unknown) => this.#config.failed(reason, 'create consumer group'));
+        } else {
+          this.#config.failed(error, 'read');
+        }
+        await sleep(Math.min(50 * 2 ** failures, 2_000), signal);
+      }
+    }
+  }
+
+  async #read(signal: AbortSignal): Promise<void> {
+    const { streams, group, consumer, batchSize, blockMs } = this.#config;
+    const ownPending = this.#ownPending;
+    const ids = streams.map(() => (ownPending ? '0' : '>'));
+    const reply = await this.#reader.call(
+      'XREADGROUP',
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      String(batchSize),
+      'BLOCK',
+      String(blockMs),
+      'STREAMS',
+      ...streams,
+      ...ids,
+    );
+    const entries = readReplyEntries(reply);
+    if (ownPending && entries.length === 0) this.#ownPending = false;
+    await this.#handleBatch(entries, signal);
+    // Own pending entries that failed again stay pending: leave them to the idle-time claim
+    // rather than reading them in a tight loop.
+    if (ownPending) this.#ownPending = false;
+  }
+
+  async #claim(signal: AbortSignal): Promise<void> {
+    const { connections, streams, group, consumer, pendingIdleMs, batchSize } = this.#config;
+    for (const stream of streams) {
+      const reply = await connections
+        .command()
+        .call(
+          'XAUTOCLAIM',
+          stream,
+          group,
+          consumer,
+          String(pendingIdleMs),
+          this.#claimCursors.get(stream) ?? '0-0',
+          'COUNT',
+          String(batchSize),
+        );
+      const { next, entries } = autoClaimReply(stream, reply);
+      this.#claimCursors.set(stream, next);
+      if (entries.length > 0) {
+        this.#config.claimed(entries.length);
+        this.#config.logger.info(
+          { stream, group, consumer, count: entries.length },
+          'Took over entries left pending by a member',
+        );
+      }
+      await this.#handleBatch(entries, signal);
+    }
+  }
+
+  async #handleBatch(entries: readonly StreamEntry[], signal: AbortSignal): Promise<void> {
+    if (entries.length === 0) return;
+    const handled = new Map<string, string[]>();
+    for (const entry of entries) {
+      if (signal.aborted) break;
+      try {
+        if (entry.fields !== undefined) await this.#config.handle(entry, signal);
+        const ids = handled.get(entry.stream) ?? [];
+        ids.push(entry.id);
+        handled.set(entry.stream, ids);
+      } catch {
+        // Left pending on purpose; the handler reported why.
+      }
+    }
+    await this.#acknowledge(handled);
+  }
+
+  async #acknowledge(handled: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    if (handled.size === 0) return;
+    const pipeline = this.#config.connections.command().pipeline();
+    for (const [stream, ids] of handled) pipeline.xack(stream, this.#config.group, ...ids);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      const failure = results.find(([error]) => error !== null)?.[0];
+      if (failure) throw failure;
+    } catch (error) {
+      // Unacknowledged entries are delivered again: at least once.
+      this.#config.failed(error, 'acknowledge');
+    }
+  }
+}
