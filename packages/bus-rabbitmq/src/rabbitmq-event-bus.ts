@@ -1,0 +1,300 @@
+import type { ConsumeMessage, Options } from 'amqplib';
+import {
+  getLogger,
+  LoggerNames,
+  type DeadLetterInspection,
+  type DeadLetterMessage,
+  type DomainEvent,
+  type EventBusCapabilities,
+  type ReadDeadLettersOptions,
+} from '@eventsource/core';
+import {
+  BrokerEventBus,
+  BusHeaders,
+  BusPublisher,
+  EventBusMetrics,
+  headerText,
+  MessagePipeline,
+  withSendContext,
+  type DeadLetter,
+  type OutgoingMessage,
+} from '@eventsource/core/kit';
+import {
+  ATTR_MESSAGING_DESTINATION,
+  ATTR_MESSAGING_SYSTEM,
+  ComponentTracer,
+  SemanticAttributes,
+  SpanNames,
+} from '@eventsource/core/observability';
+import { AmqpConnection } from './amqp-connection.ts';
+import { ConfirmPublisher, type AmqpMessage } from './confirm-publisher.ts';
+import { AGGREGATE_ID_HEADER, DeadLetterQueue, ORIGINAL_ROUTING_KEY_HEADER } from './dead-letter-queue.ts';
+import { QueueConsumer } from './queue-consumer.ts';
+import { QueueDepth } from './queue-depth.ts';
+import {
+  resolveRabbitMQOptions,
+  type RabbitMQEventBusOptions,
+  type ResolvedRabbitMQOptions,
+} from './rabbitmq-event-bus-options.ts';
+import { routingKeyOf } from './topology.ts';
+import { VERSION } from './version.ts';
+
+const SCOPE = '@eventsource/bus-rabbitmq';
+const SYSTEM = 'rabbitmq';
+/** Semantic-convention keys of RabbitMQ spans. */
+const ROUTING_KEY = 'messaging.rabbitmq.destination.routing_key';
+const DELIVERY_TAG = 'messaging.rabbitmq.message.delivery_tag';
+
+/**
+ * An {@link EventBus} over one RabbitMQ exchange, on amqplib.
+ *
+ * - `publish` sends persistent messages on a confirm channel with the routing key
+ *   `${aggregateType}.${eventType}` and headers `event_type`, `event_id`, `aggregate_type`,
+ *   `aggregate_id` and the W3C `traceparent`/`tracestate` of the event's own publish span; it
+ *   resolves once the broker confirmed every message and rejects with `UnconfirmedPublishError`
+ *   naming the messages that were not.
+ * - Every consumer group has a durable queue `${exchangeName}.${consumerGroup}`; the members of a
+ *   group share it, `prefetchCount` messages each, acknowledged after handling. Delivery is at
+ *   least once; handlers must be idempotent.
+ * - A failing message is retried in place with back-off (held by this member; nothing is
+ *   republished, so no other group sees it again), then goes to the group's own dead-letter
+ *   queue `${queue}.dlq` with `dlq_*` reason headers; an undecodable or unknown message goes there
+ *   at once. Consumption goes on.
+ * - Connections come back by themselves after a broker restart; the consumer re-subscribes.
+ * - `stopConsuming` cancels the consumer, lets handlers in flight finish (up to
+ *   `shutdownTimeoutMs`) and closes the channel; `close` also closes the connections.
+ */
+export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspection {
+  readonly capabilities: EventBusCapabilities = {
+    distributed: true,
+    consumerGroups: true,
+    // Members of a group handle up to `prefetchCount` messages each, concurrently.
+    perAggregateOrdering: false,
+    deadLetters: true,
+    dlqInspection: true,
+    dlqReplay: true,
+  };
+  readonly #options: ResolvedRabbitMQOptions;
+  readonly #connections: readonly AmqpConnection[];
+  readonly #metrics: EventBusMetrics;
+  readonly #publisher: BusPublisher;
+  readonly #confirm: ConfirmPublisher;
+  readonly #pipeline: MessagePipeline<ConsumeMessage>;
+  readonly #consumer: QueueConsumer;
+  readonly #dlq: DeadLetterQueue;
+  readonly #depth: QueueDepth;
+
+  constructor(options: RabbitMQEventBusOptions = {}) {
+    const resolved = resolveRabbitMQOptions(options);
+    const { exchangeName, queueName, consumerGroup } = resolved;
+    const logger = getLogger(LoggerNames.busRabbitmq);
+    const events = {
+      connectionError: (error: unknown) => metrics.connectionError(error),
+      reconnected: () => metrics.reconnected(),
+    };
+    const publishing = new AmqpConnection({ role: 'publisher', options: resolved, logger, events });
+    const consuming = new AmqpConnection({ role: 'consumer', options: resolved, logger, events });
+    const depth = new QueueDepth(consuming, queueName, resolved.lagRefreshIntervalMs);
+    const metrics: EventBusMetrics = new EventBusMetrics(
+      { scope: SCOPE, version: VERSION, prefix: SYSTEM, system: SYSTEM },
+      options,
+      {
+        destination: exchangeName,
+        consumerGroup,
+        activeConnections: () => Number(publishing.connected) + Number(consuming.connected),
+        lagReadings: () => depth.readings(),
+      },
+    );
+    super({
+      busName: 'RabbitMQEventBus',
+      scope: SCOPE,
+      loggerName: LoggerNames.busRabbitmq,
+      ...options,
+      attributes: {
+        [ATTR_MESSAGING_SYSTEM]: SYSTEM,
+        [ATTR_MESSAGING_DESTINATION]: exchangeName,
+        [SemanticAttributes.messagingConsumerGroupName]: consumerGroup,
+      },
+      onHandled: (event, outcome) =>
+        metrics.handled(outcome.handlerName, event.eventType, outcome.durationMs, outcome.error),
+    });
+    this.#options = resolved;
+    this.#connections = [publishing, consuming];
+    this.#metrics = metrics;
+    this.#depth = depth;
+    const tracer = ComponentTracer.from(SCOPE, options, true);
+    this.#confirm = new ConfirmPublisher(publishing, resolved, logger);
+    this.#dlq = new DeadLetterQueue(publishing, resolved);
+    this.#publisher = new BusPublisher({
+      tracer,
+      metrics,
+      wireFormat: resolved.bus.wireFormat,
+      system: SYSTEM,
+      destination: exchangeName,
+      attributes: {
+        [SemanticAttributes.serverAddress]: resolved.host,
+        [SemanticAttributes.serverPort]: resolved.port,
+      },
+      eventAttributes: (event) => ({ [ROUTING_KEY]: routingKeyOf(event) }),
+    });
+    this.#pipeline = new MessagePipeline<ConsumeMessage>({
+      system: SYSTEM,
+      spanName: SpanNames.eventBus.consume,
+      options: resolved.bus,
+      dispatcher: this.dispatcher,
+      tracer,
+      metrics,
+      logger,
+      deadLetter: (letter) => this.#deadLetter(letter),
+    });
+    this.#consumer = new QueueConsumer({
+      connection: consuming,
+      options: resolved,
+      logger,
+      handle: async (message, signal) => {
+        await this.#pipeline.process(
+          {
+            value: message.content,
+            headers: message.properties.headers,
+            destination: exchangeName,
+            key: headerText(message.properties.headers, AGGREGATE_ID_HEADER),
+            attributes: {
+              [ROUTING_KEY]: message.fields.routingKey,
+              [DELIVERY_TAG]: message.fields.deliveryTag,
+            },
+          },
+          message,
+          signal,
+        );
+        return 'ack';
+      },
+      subscribed: () => metrics.rebalanced(),
+      connectionError: (error) => metrics.connectionError(error),
+    });
+  }
+
+  /** The exchange every event is published to. */
+  get exchangeName(): string {
+    return this.#options.exchangeName;
+  }
+
+  /** This consumer group's queue. */
+  get queueName(): string {
+    return this.#options.queueName;
+  }
+
+  /** This consumer group's dead-letter queue. */
+  get dlqQueueName(): string {
+    return this.#options.dlqQueueName;
+  }
+
+  get consumerGroup(): string {
+    return this.#options.consumerGroup;
+  }
+
+  /** Opens the publisher connection and declares the exchange now rather than on the first `publish`. */
+  async connect(): Promise<void> {
+    this.assertOpen();
+    this.#metrics.ensureRegistered();
+    await this.#confirm.ready();
+  }
+
+  protected publishEvents(events: readonly DomainEvent[]): Promise<void> {
+    this.#metrics.ensureRegistered();
+    return this.#publisher.publish(events, (messages, context) =>
+      withSendContext(context, () =>
+        this.#confirm.send(this.#options.exchangeName, messages.map(amqpMessageOf)),
+      ),
+    );
+  }
+
+  protected async startConsumer(): Promise<void> {
+    this.#metrics.ensureRegistered();
+    this.#depth.active = true;
+    try {
+      await this.#consumer.start(this.stopSignal);
+    } catch (error) {
+      this.#depth.active = false;
+      throw error;
+    }
+  }
+
+  protected async stopConsumer(): Promise<void> {
+    const drained = await this.#consumer.stop(this.#options.bus.shutdownTimeoutMs);
+    this.#depth.active = false;
+    if (!drained)
+      this.logger.warn(
+        { timeout_ms: this.#options.bus.shutdownTimeoutMs },
+        'Handlers still running at shutdown timeout; their messages will be redelivered',
+      );
+  }
+
+  protected async closeClients(): Promise<void> {
+    await this.#confirm.close();
+    await Promise.all(this.#connections.map((connection) => connection.close()));
+    this.#metrics.close();
+  }
+
+  /** How many messages this group's dead-letter queue holds. */
+  dlqMessageCount(): Promise<number> {
+    this.assertOpen();
+    return this.#dlq.count();
+  }
+
+  /** Reads this group's dead letters (oldest first) for inspection; nothing is removed. */
+  readDlq(options: ReadDeadLettersOptions = {}): Promise<DeadLetterMessage[]> {
+    this.assertOpen();
+    return this.#dlq.read(options);
+  }
+
+  /** Moves up to `limit` dead letters back to this group's queue (and no other); resolves with how many. */
+  replayDlq(options: { readonly limit?: number } = {}): Promise<number> {
+    this.assertOpen();
+    return this.#dlq.replay(options.limit ?? 100);
+  }
+
+  #deadLetter(letter: DeadLetter<ConsumeMessage>): Promise<void> {
+    const { message } = letter;
+    const { properties } = message;
+    const headers = {
+      ...properties.headers,
+      ...letter.headers,
+      [ORIGINAL_ROUTING_KEY_HEADER]: message.fields.routingKey,
+    };
+    return this.#confirm.send(this.#options.dlqExchangeName, [
+      {
+        routingKey: this.#options.queueName,
+        content: message.content,
+        properties: {
+          persistent: true,
+          headers,
+          ...(properties.contentType === undefined ? {} : { contentType: properties.contentType }),
+          ...(properties.messageId === undefined ? {} : { messageId: properties.messageId }),
+          ...(properties.timestamp === undefined ? {} : { timestamp: properties.timestamp }),
+          ...(properties.type === undefined ? {} : { type: properties.type }),
+        },
+        eventId:
+          headerText(properties.headers, BusHeaders.eventId) ?? String(properties.messageId ?? 'unknown'),
+        eventType: headerText(properties.headers, BusHeaders.eventType) ?? 'unknown',
+      },
+    ]);
+  }
+}
+
+function amqpMessageOf({ event, value, headers }: OutgoingMessage): AmqpMessage {
+  const properties: Options.Publish = {
+    persistent: true,
+    contentType: 'application/json',
+    messageId: event.eventId,
+    timestamp: Math.floor(event.occurredAt.getTime() / 1000),
+    type: event.eventType,
+    headers: { ...headers, [AGGREGATE_ID_HEADER]: event.aggregateId },
+  };
+  return {
+    routingKey: routingKeyOf(event),
+    content: Buffer.from(value, 'utf8'),
+    properties,
+    eventId: event.eventId,
+    eventType: event.eventType,
+  };
+}
