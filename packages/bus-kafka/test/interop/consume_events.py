@@ -1,0 +1,47 @@
+"""Consumes with eventsource-py's KafkaEventBus until INTEROP_EXPECTED events arrived (or
+INTEROP_TIMEOUT_S passed), as a Python service would, in group INTEROP_CONSUMER_GROUP.
+
+Each handled event is recorded with the trace context current in the handler (eventsource-py's
+consume span, whose parent is the producer's traceparent). Prints
+`RESULT {"received": [{"event", "traceId", "spanId"}, ...], "timedOut"}`.
+"""
+
+import asyncio
+import os
+import sys
+
+from opentelemetry import trace
+
+from interop_runtime import kafka_bus, print_result, setting, span_ids, start_telemetry
+
+
+async def main() -> None:
+    provider = start_telemetry()
+    expected = int(setting("INTEROP_EXPECTED"))
+    received: list[dict] = []
+    enough = asyncio.Event()
+
+    async def record(event) -> None:
+        received.append({"event": event.model_dump(mode="json"), **span_ids(trace.get_current_span())})
+        if len(received) >= expected:
+            enough.set()
+
+    bus = kafka_bus(setting("INTEROP_CONSUMER_GROUP"))
+    bus.subscribe_to_all_events(record)
+    await bus.connect()
+    bus.start_consuming_in_background()
+    sys.stderr.write("consuming\n")
+    timed_out = False
+    try:
+        await asyncio.wait_for(enough.wait(), timeout=float(os.environ.get("INTEROP_TIMEOUT_S", "60")))
+    except TimeoutError:
+        timed_out = True
+    finally:
+        # eventsource-py's poll loop notices a stop only when the next message arrives, so its
+        # shutdown waits out the timeout and then cancels the loop: keep the wait short.
+        await bus.shutdown(timeout=1)
+    provider.shutdown()
+    print_result({"received": received, "timedOut": timed_out})
+
+
+asyncio.run(main())
