@@ -48,7 +48,7 @@ export async function ensureGroups(command: Redis, streams: readonly string[], g
  * own pending entries (at start and after every reconnect: a read whose answer was lost leaves
  * entries delivered to this name), and every `claimIntervalMs` an `XAUTOCLAIM` of entries idle for
  * `pendingIdleMs` (a dead member's, or its own that failed). Entries of a batch are handled one
- * after the other and acknowledged together.
+ * after the other, each acknowledged as soon as it is done.
  */
 export class StreamConsumer {
   readonly #config: StreamConsumerConfig;
@@ -171,32 +171,29 @@ export class StreamConsumer {
   }
 
   async #handleBatch(entries: readonly StreamEntry[], signal: AbortSignal): Promise<void> {
-    if (entries.length === 0) return;
-    const handled = new Map<string, string[]>();
+    const acknowledgements: Promise<void>[] = [];
     for (const entry of entries) {
       if (signal.aborted) break;
       try {
         if (entry.fields !== undefined) await this.#config.handle(entry, signal);
-        const ids = handled.get(entry.stream) ?? [];
-        ids.push(entry.id);
-        handled.set(entry.stream, ids);
       } catch {
         // Left pending on purpose; the handler reported why.
+        continue;
       }
+      acknowledgements.push(this.#acknowledge(entry));
     }
-    await this.#acknowledge(handled);
+    await Promise.all(acknowledgements);
   }
 
-  async #acknowledge(handled: ReadonlyMap<string, readonly string[]>): Promise<void> {
-    if (handled.size === 0) return;
-    const pipeline = this.#config.connections.command().pipeline();
-    for (const [stream, ids] of handled) pipeline.xack(stream, this.#config.group, ...ids);
+  /**
+   * Sends the `XACK` at once without waiting for its answer, so a crash redelivers as little as
+   * possible while the next entry is already being handled (the connection pipelines them).
+   */
+  async #acknowledge(entry: StreamEntry): Promise<void> {
     try {
-      const results = (await pipeline.exec()) ?? [];
-      const failure = results.find(([error]) => error !== null)?.[0];
-      if (failure) throw failure;
+      await this.#config.connections.command().xack(entry.stream, this.#config.group, entry.id);
     } catch (error) {
-      // Unacknowledged entries are delivered again: at least once.
+      // An unacknowledged entry is delivered again: at least once.
       this.#config.failed(error, 'acknowledge');
     }
   }
