@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+import type { ChannelModel } from 'amqplib';
+import { serviceAddresses } from '@eventsource/services';
+import { defineEvent, EventRegistry } from '@eventsource/core';
+import type { RabbitMQEventBusOptions } from '../src/index.ts';
+
+export const ParcelRegistered = defineEvent<{ weightKg: number }, 'ParcelRegistered'>('ParcelRegistered', {
+  aggregateType: 'Parcel',
+});
+export const ParcelDelivered = defineEvent<{ signedBy: string }, 'ParcelDelivered'>('ParcelDelivered', {
+  aggregateType: 'Parcel',
+});
+
+export function parcelRegistry(): EventRegistry {
+  const registry = new EventRegistry();
+  registry.register(ParcelRegistered);
+  registry.register(ParcelDelivered);
+  return registry;
+}
+
+export function parcelRegistered(aggregateId: string, weightKg = 1) {
+  return ParcelRegistered.create({ weightKg }, { aggregateId });
+}
+
+/** The shared test broker (`EVENTSOURCE_RABBITMQ_URL`, default amqp://guest:guest@127.0.0.1:5672). */
+export const rabbitmqUrl = serviceAddresses().rabbitmqUrl;
+
+/** An exchange name no other test or run uses. */
+export function uniqueExchange(name: string): string {
+  return `test-${name}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Quick back-offs and reconnects, so tests stay short. */
+export function testOptions(
+  exchangeName: string,
+  overrides: RabbitMQEventBusOptions = {},
+): RabbitMQEventBusOptions {
+  return {
+    rabbitmqUrl,
+    exchangeName,
+    consumerGroup: 'group',
+    registry: parcelRegistry(),
+    retryBaseDelayMs: 20,
+    retryJitter: 0,
+    reconnectDelayMs: 100,
+    maxReconnectDelayMs: 1_000,
+    shutdownTimeoutMs: 10_000,
+    lagRefreshIntervalMs: 0,
+    ...overrides,
+  };
+}
+
+/** A plain amqplib connection, to look at the broker from outside the bus. */
+export async function withChannel<T>(
+  fn: (channel: amqplib.Channel) => Promise<T>,
+  url = rabbitmqUrl,
+): Promise<T> {
+  const connection: ChannelModel = await amqplib.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    return await fn(channel);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+}
+
+/** Deletes the exchanges and queues a test made (`<exchange>`, `<exchange>.*`). */
+export async function deleteTopology(
+  exchange: string,
+  groups: readonly string[],
+  url = rabbitmqUrl,
+): Promise<void> {
+  await withChannel(async (channel) => {
+    for (const group of groups) {
+      const queue = `${exchange}.${group}`;
+      await channel.deleteQueue(queue);
+      await channel.deleteQueue(`${queue}.dlq`);
+      await channel.deleteExchange(`${queue}_dlq`);
+    }
+    await channel.deleteExchange(exchange);
+  }, url).catch(() => undefined);
+}
+
+/** Publishes raw bytes to the exchange, bypassing the bus (malformed input, foreign producers). */
+export async function publishRaw(
+  exchange: string,
+  routingKey: string,
+  value: string,
+  headers: Record<string, string> = {},
+  url = rabbitmqUrl,
+): Promise<void> {
+  const connection = await amqplib.connect(url);
+  try {
+    const channel = await connection.createConfirmChannel();
+    channel.publish(exchange, routingKey, Buffer.from(value), { persistent: true, headers });
+    await channel.waitForConfirms();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Resolves once `predicate` holds, polling; fails with `message` after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  message: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`Timed out: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
