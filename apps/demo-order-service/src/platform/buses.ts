@@ -1,0 +1,36 @@
+import type { EventBus, EventRegistry } from '@eventsource/core';
+import { KafkaEventBus } from '@eventsource/bus-kafka';
+import { InvalidArgumentError } from '@eventsource/core';
+import type { Settings } from './settings.ts';
+
+export interface BusOptions {
+  readonly settings: Settings;
+  readonly registry: EventRegistry;
+  /** The worker's consumer group; unused by a process that only publishes. */
+  readonly consumerGroup: string;
+}
+
+/**
+ * The buses full mode can run on, chosen by `DEMO_BUS`. Adding one is one entry: a function from
+ * the settings to a bus that is not yet consuming. The order service only publishes through it (the
+ * outbox relay's publisher); the worker subscribes and calls `startConsuming()`.
+ */
+export const buses: Readonly<Record<string, (options: BusOptions) => EventBus>> = {
+  kafka: ({ settings, registry, consumerGroup }) =>
+    new KafkaEventBus({
+      bootstrapServers: settings.kafkaBrokers,
+      topicPrefix: settings.destinationPrefix,
+      consumerGroup,
+      registry,
+    }),
+};
+
+export function createBus(options: BusOptions): EventBus {
+  const factory = buses[options.settings.bus];
+  if (factory === undefined) {
+    throw new InvalidArgumentError(
+      `DEMO_BUS "${options.settings.bus}" is not one of: ${Object.keys(buses).join(', ')}`,
+    );
+  }
+  return factory(options);
+}
