@@ -89,6 +89,8 @@ export async function runPythonScript<TResult>(
       INTEROP_BOOTSTRAP: serviceAddresses().kafkaBrokers.join(','),
       OTEL_EXPORTER_OTLP_ENDPOINT: serviceAddresses().otlpEndpoint,
       PYTHONUNBUFFERED: '1',
+      // No __pycache__ beside the scripts in the working tree.
+      PYTHONDONTWRITEBYTECODE: '1',
       ...environment,
     },
   });
