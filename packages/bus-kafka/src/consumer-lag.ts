@@ -1,5 +1,10 @@
 import type { Admin } from 'kafkajs';
-import type { LagReading } from './kafka-metrics.ts';
+
+/** One assigned partition's lag, as the `kafka.eventbus.consumer.lag` gauge reports it. */
+export interface LagReading {
+  readonly partition: number;
+  readonly lag: number;
+}
 
 /**
  * Consumer lag per assigned partition: the partition's high watermark minus this member's position

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import type { DeadLetterMessage, ReadDeadLettersOptions } from '@eventsource/core';
 import { KafkaHeaders } from './kafka-headers.ts';
 
-/** A message of the dead-letter topic, headers as text. */
-export interface DeadLetterMessage {
+/** A message of the dead-letter topic (`id` is `partition:offset`), headers as text. */
+export interface KafkaDeadLetterMessage extends DeadLetterMessage {
   readonly partition: number;
   readonly offset: string;
-  readonly key: string | undefined;
-  /** The original message value (an encoded event, or whatever could not be decoded). */
-  readonly value: string | undefined;
-  /** Original headers plus the `dlq_*` ones. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** `max_retries_exceeded`, `deserialization_error` or `unknown_event_type`. */
-  readonly reason: string | undefined;
-}
-
-export interface ReadDeadLettersOptions {
-  /** Most messages returned, oldest first per partition. Default 100. */
-  readonly limit?: number;
-  /** Give up waiting for messages after this long. Default 10000. */
-  readonly timeoutMs?: number;
 }
 
 /** Messages in the topic now: the sum over partitions of high minus low watermark. */
@@ -37,7 +24,7 @@ export async function readDeadLetters(
   admin: Admin,
   topic: string,
   options: ReadDeadLettersOptions = {},
-): Promise<DeadLetterMessage[]> {
+): Promise<KafkaDeadLetterMessage[]> {
   const limit = options.limit ?? 100;
   const wanted = Math.min(limit, await countMessages(admin, topic));
   if (wanted <= 0) return [];
@@ -49,7 +36,7 @@ export async function readDeadLetters(
     maxWaitTimeInMs: 100,
     allowAutoTopicCreation: false,
   });
-  const messages: DeadLetterMessage[] = [];
+  const messages: KafkaDeadLetterMessage[] = [];
   const enough = Promise.withResolvers<void>();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -65,6 +52,7 @@ export async function readDeadLetters(
           if (first !== undefined) headers[name] = first.toString();
         }
         messages.push({
+          id: `${partition}:${message.offset}`,
           partition,
           offset: message.offset,
           key: message.key?.toString(),

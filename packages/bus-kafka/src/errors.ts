@@ -20,19 +20,6 @@ const INVALID_REQUEST_TYPES = new Set([
   'INVALID_RECORD',
 ]);
 
-/**
- * Thrown out of a retry back-off when consumption stops: kafkajs then leaves the offset unresolved
- * and the message is redelivered. A deliberate stop, not a failure.
- */
-export class ConsumptionStopped extends Error {
-  override readonly name = 'ConsumptionStopped';
-}
-
-/** True for {@link ConsumptionStopped} (matched by name, like kafkajs errors: there may be two copies). */
-export function isConsumptionStopped(error: unknown): error is ConsumptionStopped {
-  return error instanceof Error && error.name === 'ConsumptionStopped';
-}
-
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }

@@ -9,8 +9,6 @@ export type {
   KafkaSecurityProtocol,
   ResolvedKafkaOptions,
 } from './kafka-event-bus-options.ts';
-export type { DeadLetterMessage, ReadDeadLettersOptions } from './dlq-reader.ts';
-export { DlqReasons, KafkaHeaders } from './kafka-headers.ts';
-export type { DlqReason } from './kafka-headers.ts';
-export { KafkaMetricAttributes, KafkaMetricNames } from './kafka-metrics.ts';
+export type { KafkaDeadLetterMessage } from './dlq-reader.ts';
+export { KafkaHeaders, KafkaMetricAttributes, KafkaMetricNames } from './kafka-headers.ts';
 export { isConnectionError, translateKafkaError } from './errors.ts';

@@ -3,7 +3,7 @@ import type { Admin, Consumer, InstrumentationEvent, Kafka, Producer } from 'kaf
 import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { translateKafkaError } from './errors.ts';
 import type { ResolvedKafkaOptions } from './kafka-event-bus-options.ts';
-import type { KafkaEventBusMetrics } from './kafka-metrics.ts';
+import type { EventBusMetrics } from '@eventsource/core/kit';
 
 const { Partitioners } = kafkajs;
 
@@ -27,13 +27,13 @@ export function outsideCallerTrace<T>(fn: () => Promise<T>): Promise<T> {
 export class KafkaClients {
   readonly kafka: Kafka;
   readonly #options: ResolvedKafkaOptions;
-  readonly #metrics: KafkaEventBusMetrics;
+  readonly #metrics: EventBusMetrics;
   readonly #connected = new Set<ClientRole>();
   #producer: Promise<Producer> | undefined;
   #admin: Promise<Admin> | undefined;
   #topicsReady: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, options: ResolvedKafkaOptions, metrics: KafkaEventBusMetrics) {
+  constructor(kafka: Kafka, options: ResolvedKafkaOptions, metrics: EventBusMetrics) {
     this.kafka = kafka;
     this.#options = options;
     this.#metrics = metrics;

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaConfig, RetryOptions, SASLOptions } from 'kafkajs';
+import { InvalidArgumentError } from '@eventsource/core';
 import {
-  exponentialBackoff,
-  InvalidArgumentError,
-  type EventRegistry,
-  type RetryPolicy,
-} from '@eventsource/core';
-import type { MetricsOptions, TelemetryOptions, TracePropagationMode } from '@eventsource/core/observability';
+  integerOption,
+  resolveEventBusOptions,
+  type EventBusOptions,
+  type ResolvedEventBusOptions,
+} from '@eventsource/core/kit';
 
 export type KafkaSecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
 export type KafkaSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -17,15 +17,15 @@ export type KafkaAcks = 'all' | 0 | 1 | -1;
 
 /**
  * Options of {@link KafkaEventBus}: the seed's `KafkaEventBusConfig` in camelCase, durations in
- * milliseconds. Every field is optional; the defaults are the seed's unless noted.
+ * milliseconds. Every field is optional; the defaults are the seed's unless noted. The options every
+ * bus shares (consumer group, retries, DLQ on/off, tracing, metrics, propagation, shutdown timeout,
+ * registry, wire format) come from {@link EventBusOptions}.
  */
-export interface KafkaEventBusOptions extends TelemetryOptions, MetricsOptions {
+export interface KafkaEventBusOptions extends EventBusOptions {
   /** `host:port` brokers, as an array or comma-separated. Default `localhost:9092`. */
   readonly bootstrapServers?: string | readonly string[];
   /** The bus uses one topic, `${topicPrefix}.stream`. Default `events`. */
   readonly topicPrefix?: string;
-  /** Kafka consumer group: every group gets every event, members of one group share partitions. Default `default`. */
-  readonly consumerGroup?: string;
   /** Client id shown by the broker. Default `${hostname}-${8 random hex}`. */
   readonly consumerName?: string;
   /** Producer acknowledgements. Default `all`. */
@@ -49,19 +49,7 @@ export interface KafkaEventBusOptions extends TelemetryOptions, MetricsOptions {
   readonly maxWaitTimeMs?: number;
   /** Partitions processed at once by this member; order within a partition is always kept. Default 1. */
   readonly partitionsConsumedConcurrently?: number;
-  /** Retries of a failing message before it goes to the DLQ. Default 3. */
-  readonly maxRetries?: number;
-  /** Back-off before the first retry. Default 1000. */
-  readonly retryBaseDelayMs?: number;
-  /** Default 60000. */
-  readonly retryMaxDelayMs?: number;
-  /** Random spread of each delay, 0..1. Default 0.1. */
-  readonly retryJitter?: number;
-  /** Overrides the four retry fields above. */
-  readonly retryPolicy?: RetryPolicy;
-  /** Send messages that cannot be handled to `${topic}${dlqTopicSuffix}`. Default true. */
-  readonly enableDlq?: boolean;
-  /** Default `.dlq`. */
+  /** Dead letters go to `${topic}${dlqTopicSuffix}` (with `enableDlq`). Default `.dlq`. */
   readonly dlqTopicSuffix?: string;
   /**
    * Create the topic (and the DLQ topic) when missing, before the first publish or consume, instead
@@ -83,12 +71,6 @@ export interface KafkaEventBusOptions extends TelemetryOptions, MetricsOptions {
   readonly sslKeyFile?: string;
   /** Default true. */
   readonly sslCheckHostname?: boolean;
-  /** How long `stopConsuming`/`close` wait for in-flight handlers. Default 30000. */
-  readonly shutdownTimeoutMs?: number;
-  /** Consumer span: child of the producer span plus a link (`parent`, default), or a new trace with a link (`link`). */
-  readonly propagation?: TracePropagationMode;
-  /** Where event types are looked up when decoding. Default: core's default registry. */
-  readonly registry?: EventRegistry;
   /**
    * A kafkajs client to create producer, consumer and admin from (the bus still closes those). For
    * settings the options above do not cover, such as a custom socket factory or `retry`.
@@ -108,11 +90,10 @@ export interface KafkaEventBusOptions extends TelemetryOptions, MetricsOptions {
 }
 
 /** The options with every default applied and checked. */
-export interface ResolvedKafkaOptions {
+export interface ResolvedKafkaOptions extends ResolvedEventBusOptions {
   readonly brokers: readonly string[];
   readonly topic: string;
   readonly dlqTopic: string;
-  readonly consumerGroup: string;
   readonly clientId: string;
   readonly acks: -1 | 0 | 1;
   readonly compressionType: KafkaCompressionType;
@@ -123,13 +104,9 @@ export interface ResolvedKafkaOptions {
   readonly rebalanceTimeoutMs: number;
   readonly partitionsConsumedConcurrently: number;
   readonly maxWaitTimeMs: number;
-  readonly retryPolicy: RetryPolicy;
-  readonly enableDlq: boolean;
   readonly ensureTopics: boolean;
   readonly numPartitions: number | undefined;
   readonly replicationFactor: number | undefined;
-  readonly shutdownTimeoutMs: number;
-  readonly propagation: TracePropagationMode;
   readonly lagRefreshIntervalMs: number;
   readonly securityProtocol: KafkaSecurityProtocol;
   readonly clientRetry: RetryOptions | undefined;
@@ -137,13 +114,6 @@ export interface ResolvedKafkaOptions {
 
 /** Kafka's legal topic characters; the length limit leaves room for the DLQ suffix. */
 const TOPIC_PATTERN = /^[A-Za-z0-9._-]{1,200}$/;
-
-function positiveInteger(name: string, value: number | undefined, fallback: number, minimum = 1): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < minimum)
-    throw new InvalidArgumentError(`${name} must be an integer >= ${minimum}, got ${resolved}`);
-  return resolved;
-}
 
 function brokersOf(servers: string | readonly string[] | undefined): string[] {
   const list =
@@ -177,8 +147,7 @@ export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafk
         `${name} gives the invalid topic name "${value}" (letters, digits, ".", "_", "-")`,
       );
   }
-  const consumerGroup = options.consumerGroup ?? 'default';
-  if (consumerGroup.trim() === '') throw new InvalidArgumentError('consumerGroup must not be empty');
+  const shared = resolveEventBusOptions(options);
   const acks = ACKS[String(options.acks ?? 'all') as keyof typeof ACKS];
   if (acks === undefined)
     throw new InvalidArgumentError(`acks must be "all", -1, 0 or 1, got ${String(options.acks)}`);
@@ -191,54 +160,40 @@ export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafk
   const autoOffsetReset = options.autoOffsetReset ?? 'earliest';
   if (autoOffsetReset !== 'earliest' && autoOffsetReset !== 'latest')
     throw new InvalidArgumentError('autoOffsetReset must be "earliest" or "latest"');
-  const propagation = options.propagation ?? 'parent';
-  if (propagation !== 'parent' && propagation !== 'link')
-    throw new InvalidArgumentError('propagation must be "parent" or "link"');
-  const sessionTimeoutMs = positiveInteger('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
-  const heartbeatIntervalMs = positiveInteger('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000);
+  const sessionTimeoutMs = integerOption('sessionTimeoutMs', options.sessionTimeoutMs, 30_000);
+  const heartbeatIntervalMs = integerOption('heartbeatIntervalMs', options.heartbeatIntervalMs, 3_000);
   if (heartbeatIntervalMs >= sessionTimeoutMs)
     throw new InvalidArgumentError('heartbeatIntervalMs must be lower than sessionTimeoutMs');
   validateSecurity(options);
   return {
+    ...shared,
     brokers: brokersOf(options.bootstrapServers),
     topic,
     dlqTopic,
-    consumerGroup,
     clientId: options.consumerName ?? `${hostname()}-${randomUUID().replaceAll('-', '').slice(0, 8)}`,
     acks,
     compressionType,
-    batchSize: positiveInteger('batchSize', options.batchSize, 1_000),
+    batchSize: integerOption('batchSize', options.batchSize, 1_000),
     fromBeginning: autoOffsetReset === 'earliest',
     sessionTimeoutMs,
     heartbeatIntervalMs,
-    rebalanceTimeoutMs: positiveInteger('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
-    partitionsConsumedConcurrently: positiveInteger(
+    rebalanceTimeoutMs: integerOption('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
+    partitionsConsumedConcurrently: integerOption(
       'partitionsConsumedConcurrently',
       options.partitionsConsumedConcurrently,
       1,
     ),
-    maxWaitTimeMs: positiveInteger('maxWaitTimeMs', options.maxWaitTimeMs, 1_000, 0),
-    retryPolicy:
-      options.retryPolicy ??
-      exponentialBackoff({
-        maxRetries: options.maxRetries ?? 3,
-        initialDelayMs: options.retryBaseDelayMs ?? 1_000,
-        maxDelayMs: options.retryMaxDelayMs ?? 60_000,
-        jitter: options.retryJitter ?? 0.1,
-      }),
-    enableDlq: options.enableDlq ?? true,
+    maxWaitTimeMs: integerOption('maxWaitTimeMs', options.maxWaitTimeMs, 1_000, 0),
     ensureTopics: options.ensureTopics ?? true,
     numPartitions:
       options.numPartitions === undefined
         ? undefined
-        : positiveInteger('numPartitions', options.numPartitions, 1),
+        : integerOption('numPartitions', options.numPartitions, 1),
     replicationFactor:
       options.replicationFactor === undefined
         ? undefined
-        : positiveInteger('replicationFactor', options.replicationFactor, 1),
-    shutdownTimeoutMs: positiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs, 30_000, 0),
-    propagation,
-    lagRefreshIntervalMs: positiveInteger('lagRefreshIntervalMs', options.lagRefreshIntervalMs, 1_000, 0),
+        : integerOption('replicationFactor', options.replicationFactor, 1),
+    lagRefreshIntervalMs: integerOption('lagRefreshIntervalMs', options.lagRefreshIntervalMs, 1_000, 0),
     securityProtocol: options.securityProtocol ?? 'PLAINTEXT',
     clientRetry: options.clientRetry,
   };

@@ -1,18 +1,22 @@
 import kafkajs from 'kafkajs';
-import type { Consumer } from 'kafkajs';
+import type { Consumer, Message } from 'kafkajs';
 import {
-  ClosedError,
-  defaultRegistry,
-  EventDispatcher,
-  getLogger,
   InvalidArgumentError,
   LoggerNames,
+  type DeadLetterInspection,
   type DomainEvent,
-  type EventBus,
-  type EventDefinition,
-  type EventHandler,
-  type Logger,
+  type EventBusCapabilities,
+  type ReadDeadLettersOptions,
 } from '@eventsource/core';
+import {
+  BrokerEventBus,
+  BusPublisher,
+  EventBusMetrics,
+  MessagePipeline,
+  withSendContext,
+  type DeadLetter,
+  type OutgoingMessage,
+} from '@eventsource/core/kit';
 import {
   ATTR_MESSAGING_DESTINATION,
   ATTR_MESSAGING_SYSTEM,
@@ -20,14 +24,9 @@ import {
   SemanticAttributes,
 } from '@eventsource/core/observability';
 import { ConsumerLagTracker } from './consumer-lag.ts';
-import { deadLetterMessage, type DeadLetter } from './dlq-message.ts';
-import {
-  countMessages,
-  readDeadLetters,
-  type DeadLetterMessage,
-  type ReadDeadLettersOptions,
-} from './dlq-reader.ts';
-import { translateKafkaError } from './errors.ts';
+import { deadLetterMessage } from './dlq-message.ts';
+import { countMessages, readDeadLetters, type KafkaDeadLetterMessage } from './dlq-reader.ts';
+import { isConnectionError, translateKafkaError } from './errors.ts';
 import {
   kafkaClientConfig,
   resolveKafkaOptions,
@@ -36,14 +35,21 @@ import {
 } from './kafka-event-bus-options.ts';
 import { KafkaClients, outsideCallerTrace } from './kafka-clients.ts';
 import { KAFKAJS_LOG_LEVEL_INFO, kafkaLogCreator } from './kafka-log-creator.ts';
-import { KafkaMessageProcessor } from './kafka-message-processor.ts';
-import { KafkaEventBusMetrics } from './kafka-metrics.ts';
-import { KafkaPublisher } from './kafka-publisher.ts';
+import {
+  heartbeatingWait,
+  KafkaMessageProcessor,
+  type DeliveredKafkaMessage,
+} from './kafka-message-processor.ts';
+import { VERSION } from './version.ts';
 
 const { Kafka: KafkaClient } = kafkajs;
 
+/** kafkajs' `CompressionTypes` values (a TypeScript enum there). */
+const COMPRESSION = { none: 0, gzip: 1 } as const;
+
 /**
- * An {@link EventBus} over one Kafka topic (`${topicPrefix}.stream`), on kafkajs.
+ * An {@link EventBus} over one Kafka topic (`${topicPrefix}.stream`), on kafkajs, built on core's
+ * bus kit (publish spans and W3C headers, the consume pipeline, the `kafka.eventbus.*` metrics).
  *
  * - `publish` sends a batch per call (split at `batchSize`), key = aggregate id so one aggregate's
  *   events stay ordered, headers `event_type`, `event_id`, `aggregate_type` and W3C
@@ -58,49 +64,28 @@ const { Kafka: KafkaClient } = kafkajs;
  * - `stopConsuming` lets in-flight handlers finish, commits, leaves the group; `close` also closes
  *   the producer and admin client. Both are idempotent.
  */
-export class KafkaEventBus implements EventBus, AsyncDisposable {
+export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspection {
+  readonly capabilities: EventBusCapabilities = Object.freeze({
+    distributed: true,
+    consumerGroups: true,
+    perAggregateOrdering: true,
+    deadLetters: true,
+    dlqInspection: true,
+    dlqReplay: false,
+  });
   readonly #options: ResolvedKafkaOptions;
   readonly #clients: KafkaClients;
-  readonly #dispatcher: EventDispatcher;
-  readonly #tracer: ComponentTracer;
-  readonly #metrics: KafkaEventBusMetrics;
+  readonly #metrics: EventBusMetrics;
   readonly #lag: ConsumerLagTracker;
-  readonly #logger: Logger;
-  readonly #publisher: KafkaPublisher;
+  readonly #publisher: BusPublisher;
   readonly #processor: KafkaMessageProcessor;
   #consumer: Consumer | undefined;
-  #starting: Promise<void> | undefined;
-  #stopping = new AbortController();
-  #stoppingConsumer: Promise<void> | undefined;
-  #closed: Promise<void> | undefined;
 
   constructor(options: KafkaEventBusOptions = {}) {
-    this.#options = resolveKafkaOptions(options);
-    this.#logger = getLogger(LoggerNames.busKafka);
-    const kafka =
-      options.kafka ??
-      new KafkaClient({
-        ...kafkaClientConfig(options, this.#options),
-        logLevel: KAFKAJS_LOG_LEVEL_INFO,
-        logCreator: kafkaLogCreator(this.#logger),
-      });
-    const { topic, consumerGroup } = this.#options;
-    this.#tracer = ComponentTracer.from('@eventsource/bus-kafka', options, true);
-    this.#lag = new ConsumerLagTracker({
-      topic,
-      groupId: consumerGroup,
-      fromBeginning: this.#options.fromBeginning,
-      maxAgeMs: this.#options.lagRefreshIntervalMs,
-      admin: () => (this.#consumer === undefined ? Promise.resolve(undefined) : this.#clients.admin()),
-    });
-    this.#metrics = new KafkaEventBusMetrics(options, {
-      topic,
-      consumerGroup,
-      activeConnections: () => this.#clients.connectedCount,
-      lagReadings: () => this.#lag.readings(),
-    });
-    this.#clients = new KafkaClients(kafka, this.#options, this.#metrics);
-    this.#dispatcher = new EventDispatcher({
+    const resolved = resolveKafkaOptions(options);
+    const { topic, consumerGroup } = resolved;
+    super({
+      busName: 'KafkaEventBus',
       scope: '@eventsource/bus-kafka',
       loggerName: LoggerNames.busKafka,
       ...options,
@@ -112,26 +97,57 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
       onHandled: (event, outcome) =>
         this.#metrics.handled(outcome.handlerName, event.eventType, outcome.durationMs, outcome.error),
     });
-    this.#publisher = new KafkaPublisher({
-      options: this.#options,
-      tracer: this.#tracer,
+    this.#options = resolved;
+    const kafka =
+      options.kafka ??
+      new KafkaClient({
+        ...kafkaClientConfig(options, resolved),
+        logLevel: KAFKAJS_LOG_LEVEL_INFO,
+        logCreator: kafkaLogCreator(this.logger),
+      });
+    const tracer = ComponentTracer.from('@eventsource/bus-kafka', options, true);
+    this.#lag = new ConsumerLagTracker({
+      topic,
+      groupId: consumerGroup,
+      fromBeginning: resolved.fromBeginning,
+      maxAgeMs: resolved.lagRefreshIntervalMs,
+      admin: () => (this.#consumer === undefined ? Promise.resolve(undefined) : this.#clients.admin()),
+    });
+    this.#metrics = new EventBusMetrics(
+      { scope: '@eventsource/bus-kafka', version: VERSION, prefix: 'kafka', system: 'kafka' },
+      options,
+      {
+        destination: topic,
+        consumerGroup,
+        activeConnections: () => this.#clients.connectedCount,
+        lagReadings: () => this.#lag.readings(),
+      },
+    );
+    this.#clients = new KafkaClients(kafka, resolved, this.#metrics);
+    const [host, port] = (resolved.brokers[0] ?? '').split(':');
+    this.#publisher = new BusPublisher({
+      tracer,
       metrics: this.#metrics,
-      producer: () => this.#clients.producer(),
+      wireFormat: resolved.wireFormat,
+      system: 'kafka',
+      destination: topic,
+      attributes: { [SemanticAttributes.serverAddress]: host, [SemanticAttributes.serverPort]: Number(port) },
+      eventAttributes: (event) => ({ 'messaging.kafka.message.key': event.aggregateId }),
     });
     this.#processor = new KafkaMessageProcessor({
-      topic,
-      consumerGroup,
-      registry: options.registry ?? defaultRegistry,
-      dispatcher: this.#dispatcher,
-      tracer: this.#tracer,
-      propagation: this.#options.propagation,
-      retryPolicy: this.#options.retryPolicy,
-      heartbeatIntervalMs: this.#options.heartbeatIntervalMs,
-      metrics: this.#metrics,
+      pipeline: new MessagePipeline<DeliveredKafkaMessage>({
+        system: 'kafka',
+        spanName: 'eventsource.event_bus.consume',
+        options: resolved,
+        dispatcher: this.dispatcher,
+        tracer,
+        metrics: this.#metrics,
+        logger: this.logger,
+        deadLetter: (letter) => this.#deadLetter(letter),
+        wait: heartbeatingWait(resolved.heartbeatIntervalMs),
+      }),
       lag: this.#lag,
-      logger: this.#logger,
-      deadLetter: (deadLetter) => this.#deadLetter(deadLetter),
-      stopping: () => this.#stopping.signal,
+      stopping: () => this.stopSignal,
     });
   }
 
@@ -149,54 +165,55 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
     return this.#options.consumerGroup;
   }
 
-  /** True between `startConsuming` and `stopConsuming`. */
-  get consuming(): boolean {
-    return this.#consumer !== undefined;
-  }
-
   /** Connects the producer now rather than on the first `publish`. Joins no consumer group. */
   async connect(): Promise<void> {
-    this.#assertOpen();
+    this.assertOpen();
     this.#metrics.ensureRegistered();
     await this.#clients.producer();
   }
 
-  async publish(events: readonly DomainEvent[]): Promise<void> {
-    this.#assertOpen();
-    await this.#publisher.publish(events);
-  }
-
-  subscribe<TType extends string, TData>(
-    eventType: EventDefinition<TType, TData>,
-    handler: EventHandler<DomainEvent<TType, TData>>,
-  ): () => void;
-  subscribe(eventType: string, handler: EventHandler): () => void;
-  subscribe(eventType: string | EventDefinition, handler: EventHandler<never>): () => void {
-    return this.#dispatcher.subscribe(eventType, handler as EventHandler);
-  }
-
-  subscribeAll(handler: EventHandler): () => void {
-    return this.#dispatcher.subscribeAll(handler);
-  }
-
-  unsubscribe(eventType: string | EventDefinition, handler: EventHandler): boolean {
-    return this.#dispatcher.unsubscribe(eventType, handler);
-  }
-
   /**
-   * Joins the consumer group and starts handling events; resolves once this member has its
-   * partitions. Subscriptions may change at any time afterwards. Calling it again is a no-op.
+   * Resolves when every event is acknowledged. Events that cannot be encoded fail the call before
+   * anything is sent; a failed batch rejects with the translated kafkajs error (earlier batches of
+   * the same call stay published).
    */
-  startConsuming(): Promise<void> {
-    this.#assertOpen();
-    this.#starting ??= this.#startConsuming().catch((error: unknown) => {
-      this.#starting = undefined;
-      throw error;
-    });
-    return this.#starting;
+  protected async publishEvents(events: readonly DomainEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const producer = await this.#clients.producer();
+    const { batchSize, topic } = this.#options;
+    for (let start = 0; start < events.length; start += batchSize) {
+      await this.#publisher.publish(events.slice(start, start + batchSize), (messages, context) =>
+        withSendContext(context, () =>
+          this.#send(
+            producer,
+            topic,
+            messages.map((message) => messageOf(message)),
+          ),
+        ),
+      );
+    }
   }
 
-  async #startConsuming(): Promise<void> {
+  async #send(
+    producer: Awaited<ReturnType<KafkaClients['producer']>>,
+    topic: string,
+    messages: Message[],
+  ): Promise<void> {
+    try {
+      await producer.send({
+        topic,
+        messages,
+        acks: this.#options.acks,
+        compression: COMPRESSION[this.#options.compressionType],
+      });
+    } catch (error) {
+      if (isConnectionError(error)) this.#metrics.connectionError(error);
+      throw translateKafkaError(error, `publish to ${topic}`);
+    }
+  }
+
+  /** Joins the consumer group and starts handling events; resolves once the consumer runs. */
+  protected async startConsumer(): Promise<void> {
     const { topic, consumerGroup } = this.#options;
     const consumer = this.#clients.kafka.consumer({
       groupId: consumerGroup,
@@ -216,12 +233,11 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
     consumer.on(consumer.events.CRASH, (event) => {
       this.#metrics.connectionError(event.payload.error);
       if (event.payload.restart) this.#metrics.reconnected();
-      this.#logger.error(
+      this.logger.error(
         { error: event.payload.error.message, restart: event.payload.restart, consumer_group: consumerGroup },
         'Kafka consumer crashed',
       );
     });
-    this.#stopping = new AbortController();
     this.#metrics.ensureRegistered();
     try {
       await outsideCallerTrace(async () => {
@@ -245,7 +261,7 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
 
   /** How many messages the dead-letter topic holds. */
   async dlqMessageCount(): Promise<number> {
-    this.#assertOpen();
+    this.assertOpen();
     const admin = await this.#clients.admin();
     try {
       return await countMessages(admin, this.#options.dlqTopic);
@@ -255,8 +271,8 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
   }
 
   /** Reads dead-lettered messages (oldest first per partition) for inspection; nothing is removed. */
-  async readDlq(options: ReadDeadLettersOptions = {}): Promise<DeadLetterMessage[]> {
-    this.#assertOpen();
+  async readDlq(options: ReadDeadLettersOptions = {}): Promise<KafkaDeadLetterMessage[]> {
+    this.assertOpen();
     const admin = await this.#clients.admin();
     try {
       return await outsideCallerTrace(() =>
@@ -277,65 +293,40 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
   }
 
   /**
-   * Stops consuming: back-off waits end (their messages stay uncommitted for redelivery), handlers
-   * in flight finish (up to `shutdownTimeoutMs`), processed offsets are committed and the member
-   * leaves the group. Safe to call when not consuming.
+   * Back-off waits end (their messages stay uncommitted for redelivery), handlers in flight finish
+   * (up to `shutdownTimeoutMs`), processed offsets are committed and the member leaves the group.
    */
-  stopConsuming(): Promise<void> {
-    this.#stoppingConsumer ??= this.#stopConsuming().finally(() => {
-      this.#stoppingConsumer = undefined;
-    });
-    return this.#stoppingConsumer;
-  }
-
-  async #stopConsuming(): Promise<void> {
-    const starting = this.#starting;
-    if (starting === undefined) return;
-    await starting.catch(() => undefined);
+  protected async stopConsumer(): Promise<void> {
     const consumer = this.#consumer;
-    this.#starting = undefined;
     this.#consumer = undefined;
     if (consumer === undefined) return;
-    this.#stopping.abort();
-    const stopped = consumer.disconnect().catch((error: unknown) => {
-      this.#logger.warn(
-        { error: error instanceof Error ? error.message : String(error) },
-        'Kafka consumer did not disconnect cleanly',
-      );
-    });
+    const stopped = consumer.disconnect().then(
+      () => true,
+      (error: unknown) => {
+        this.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'Kafka consumer did not disconnect cleanly',
+        );
+        return true;
+      },
+    );
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.#options.shutdownTimeoutMs);
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.#options.shutdownTimeoutMs);
     });
-    const outcome = await Promise.race([stopped, timedOut]);
+    const drained = await Promise.race([stopped, timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout')
-      this.#logger.warn(
+    if (!drained)
+      this.logger.warn(
         { timeout_ms: this.#options.shutdownTimeoutMs },
         'Handlers still running at shutdown timeout; their messages will be redelivered',
       );
     this.#lag.clear();
   }
 
-  /** Stops consuming and closes every client the bus created. Idempotent. */
-  close(): Promise<void> {
-    this.#closed ??= this.#close();
-    return this.#closed;
-  }
-
-  async #close(): Promise<void> {
-    await this.stopConsuming();
+  protected async closeClients(): Promise<void> {
     await this.#clients.close();
     this.#metrics.close();
-    this.#dispatcher.clear();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-
-  #assertOpen(): void {
-    if (this.#closed !== undefined) throw new ClosedError('KafkaEventBus');
   }
 
   #requireConsumer(): Consumer {
@@ -344,21 +335,14 @@ export class KafkaEventBus implements EventBus, AsyncDisposable {
     return this.#consumer;
   }
 
-  async #deadLetter(deadLetter: DeadLetter): Promise<void> {
-    const { topic, dlqTopic, consumerGroup } = this.#options;
-    const { reason, partition, message, error } = deadLetter;
-    const details = {
-      reason,
-      partition,
-      offset: message.offset,
-      error: error instanceof Error ? error.message : String(error),
-    };
-    if (!this.#options.enableDlq) {
-      this.#logger.error(details, 'Message dropped: it cannot be handled and the DLQ is off');
-      return;
-    }
-    await this.#publisher.sendRaw(dlqTopic, [deadLetterMessage(deadLetter, { topic, consumerGroup })]);
-    this.#metrics.deadLettered(reason, error);
-    this.#logger.warn(details, `Message sent to ${dlqTopic}`);
+  /** Sends a dead letter to the DLQ topic (no spans or event metrics; the pipeline counts it). */
+  async #deadLetter(letter: DeadLetter<DeliveredKafkaMessage>): Promise<void> {
+    const producer = await this.#clients.producer();
+    await this.#send(producer, this.#options.dlqTopic, [deadLetterMessage(letter, this.#options.topic)]);
   }
+}
+
+/** The Kafka message for an outgoing event: keyed by aggregate id, so one aggregate stays in one partition. */
+function messageOf(message: OutgoingMessage): Message {
+  return { key: message.event.aggregateId, value: message.value, headers: message.headers };
 }

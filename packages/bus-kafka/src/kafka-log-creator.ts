@@ -1,6 +1,6 @@
 import type { LogEntry, logCreator } from 'kafkajs';
 import type { Logger } from '@eventsource/core';
-import { isConsumptionStopped } from './errors.ts';
+import { isConsumptionStopped } from '@eventsource/core/kit';
 
 /** kafkajs' numeric levels (its `logLevel` enum, which erasable TypeScript cannot import as a value). */
 const KAFKAJS_LEVELS = { error: 1, warn: 2, info: 4, debug: 5 } as const;
@@ -10,7 +10,7 @@ const KAFKAJS_LEVELS = { error: 1, warn: 2, info: 4, debug: 5 } as const;
  * kafkajs logs every error response of the broker at ERROR before retrying it (an auto-created
  * topic's first metadata answer, an existing topic on create); those go to DEBUG, since a failure
  * that outlives the retries reaches the caller as an error anyway. kafkajs also logs at ERROR, with
- * a stack trace, every error out of `eachMessage`, including the `ConsumptionStopped` with which a
+ * a stack trace, every error out of `eachMessage`, including the `ConsumptionStoppedError` with which a
  * stop ends a retry back-off on purpose: that one goes to DEBUG, without the stack.
  */
 export function kafkaLogCreator(logger: Logger): logCreator {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createEvent, InvalidArgumentError, UnavailableError } from '@eventsource/core';
 import { isConnectionError, KafkaHeaders, translateKafkaError } from '../src/index.ts';
-import { eventHeaders, headerText } from '../src/kafka-headers.ts';
+import { eventHeaders, headerText } from '@eventsource/core/kit';
 
 function kafkaError(name: string, extra: Record<string, unknown> = {}, cause?: Error): Error {
   const error = new Error(`${name} happened`, cause === undefined ? undefined : { cause });

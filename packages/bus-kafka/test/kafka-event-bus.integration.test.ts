@@ -1,7 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClosedError, defineEvent, encodeEvent, UnavailableError, type DomainEvent } from '@eventsource/core';
+import {
+  ClosedError,
+  defineEvent,
+  DlqReasons,
+  encodeEvent,
+  UnavailableError,
+  type DomainEvent,
+} from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
-import { DlqReasons, KafkaEventBus } from '../src/index.ts';
+import { KafkaEventBus } from '../src/index.ts';
 import {
   deleteTopics,
   OrderCreated,

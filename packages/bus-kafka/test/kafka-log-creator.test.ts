@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LogEntry } from 'kafkajs';
 import type { LogFields, Logger, LogLevel } from '@eventsource/core';
-import { ConsumptionStopped } from '../src/errors.ts';
+import { ConsumptionStoppedError } from '@eventsource/core/kit';
 import { kafkaLogCreator } from '../src/kafka-log-creator.ts';
 
 interface Line {
@@ -46,10 +46,10 @@ function eachMessageFailure(error: Error): LogEntry {
 }
 
 describe('kafkaLogCreator', () => {
-  it('logs the ConsumptionStopped that ends a back-off on stop at debug, without the stack', () => {
+  it('logs the ConsumptionStoppedError that ends a back-off on stop at debug, without the stack', () => {
     const lines: Line[] = [];
     const log = kafkaLogCreator(recordingLogger(lines))(1);
-    log(eachMessageFailure(new ConsumptionStopped('Consumption stopped during a retry back-off')));
+    log(eachMessageFailure(new ConsumptionStoppedError('Consumption stopped during a retry back-off')));
     expect(lines).toEqual([
       {
         level: 'debug',
@@ -58,7 +58,7 @@ describe('kafkaLogCreator', () => {
           partition: 0,
           offset: '7',
           kafkajs: 'Runner',
-          error: 'ConsumptionStopped',
+          error: 'ConsumptionStoppedError',
         },
         message: 'Consumption stopped during a retry back-off',
       },

@@ -3,18 +3,25 @@ import type { Admin, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import { ComponentTracer } from '@eventsource/core/observability';
 import {
   defineEvent,
+  DlqReasons,
   encodeEvent,
-  EventDispatcher,
   EventRegistry,
-  exponentialBackoff,
   getLogger,
   type DomainEvent,
 } from '@eventsource/core';
+import {
+  EventBusMetrics,
+  EventDispatcher,
+  MessagePipeline,
+  resolveEventBusOptions,
+  type DeadLetter,
+} from '@eventsource/core/kit';
 import { ConsumerLagTracker } from '../src/consumer-lag.ts';
-import type { DeadLetter } from '../src/dlq-message.ts';
-import { KafkaMessageProcessor } from '../src/kafka-message-processor.ts';
-import { KafkaEventBusMetrics } from '../src/kafka-metrics.ts';
-import { DlqReasons } from '../src/index.ts';
+import {
+  heartbeatingWait,
+  KafkaMessageProcessor,
+  type DeliveredKafkaMessage,
+} from '../src/kafka-message-processor.ts';
 
 const OrderCreated = defineEvent<{ total: number }, 'OrderCreated'>('OrderCreated', {
   aggregateType: 'Order',
@@ -31,7 +38,7 @@ function setup(options: { maxRetries?: number; delayMs?: number } = {}) {
     loggerName: 'eventsource.bus.test',
     enableTracing: false,
   });
-  const deadLetters: DeadLetter[] = [];
+  const deadLetters: { reason: string; retryCount: number; partition: number; error: unknown }[] = [];
   const stopping = new AbortController();
   // The partition holds offsets 0..7; the message under test is offset 7.
   const admin = {
@@ -47,28 +54,35 @@ function setup(options: { maxRetries?: number; delayMs?: number } = {}) {
   });
   lag.assign([0]);
   const heartbeats: number[] = [];
-  const processor = new KafkaMessageProcessor({
-    topic: 't',
-    consumerGroup: 'g',
-    registry,
+  const metrics = new EventBusMetrics(
+    { scope: 'test', version: '0', prefix: 'kafka', system: 'kafka' },
+    { enableMetrics: false },
+    { destination: 't', consumerGroup: 'g', activeConnections: () => 0, lagReadings: () => [] },
+  );
+  const pipeline = new MessagePipeline<DeliveredKafkaMessage>({
+    system: 'kafka',
+    spanName: 'eventsource.event_bus.consume',
+    options: resolveEventBusOptions({
+      registry,
+      consumerGroup: 'g',
+      maxRetries: options.maxRetries ?? 2,
+      retryBaseDelayMs: options.delayMs ?? 40,
+      retryJitter: 0,
+    }),
     dispatcher,
     tracer: new ComponentTracer('test', false),
-    propagation: 'parent',
-    retryPolicy: exponentialBackoff({
-      maxRetries: options.maxRetries ?? 2,
-      initialDelayMs: options.delayMs ?? 40,
-      jitter: 0,
-    }),
-    heartbeatIntervalMs: 15,
-    metrics: new KafkaEventBusMetrics(
-      { enableMetrics: false },
-      { topic: 't', consumerGroup: 'g', activeConnections: () => 0, lagReadings: async () => [] },
-    ),
-    lag,
+    metrics,
     logger: getLogger('test'),
-    deadLetter: async (deadLetter) => void deadLetters.push(deadLetter),
-    stopping: () => stopping.signal,
+    deadLetter: async (letter: DeadLetter<DeliveredKafkaMessage>) =>
+      void deadLetters.push({
+        reason: letter.reason,
+        retryCount: letter.retryCount,
+        partition: letter.message.partition,
+        error: letter.error,
+      }),
+    wait: heartbeatingWait(15),
   });
+  const processor = new KafkaMessageProcessor({ pipeline, lag, stopping: () => stopping.signal });
   const payload = (message: Partial<KafkaMessage>): EachMessagePayload => ({
     topic: 't',
     partition: 0,

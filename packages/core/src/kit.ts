@@ -10,11 +10,10 @@ export {
   BusHeaders,
   deadLetterHeaders,
   DLQ_ERROR_MESSAGE_LIMIT,
-  DlqReasons,
   eventHeaders,
   headerText,
 } from './bus/bus-headers.ts';
-export type { DeadLetterReason, DlqReason, MessageHeaders } from './bus/bus-headers.ts';
+export type { DeadLetterReason, MessageHeaders } from './bus/bus-headers.ts';
 export { BusMetricAttributes, busMetricNames, EventBusMetrics } from './bus/bus-metrics.ts';
 export type { BusGaugeSources, BusMetricNames, BusMetricsScope, LagReading } from './bus/bus-metrics.ts';
 export { BusPublisher, withSendContext } from './bus/bus-publisher.ts';
@@ -33,4 +32,3 @@ export { eventsourceTsWireFormat, registerWireFormat, resolveWireFormat } from '
 export type { WireFormat, WireFormatName } from './bus/wire-format.ts';
 export { eventsourcePyWireFormat } from './bus/wire-formats/eventsource-py.ts';
 export { eventTypeOf, handlerNameOf, invokeHandler } from './ports/event-bus.ts';
-export { decodeEvent, encodeEvent } from './events/serialization.ts';

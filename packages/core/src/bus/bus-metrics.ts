@@ -1,4 +1,10 @@
-import type { Counter, Histogram, Meter, ObservableGauge, ObservableResult } from '@opentelemetry/api';
+import type {
+  Counter,
+  Histogram,
+  Meter,
+  ObservableGauge,
+  ObservableResult,
+} from '../observability/otel-types.ts';
 import { errorTypeOf } from '../errors.ts';
 import {
   ATTR_EVENT_TYPE,

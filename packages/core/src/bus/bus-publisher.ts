@@ -1,4 +1,5 @@
-import type { Context } from '@opentelemetry/api';
+import type { Context } from '../observability/otel-types.ts';
+import { isEventSourceError } from '../errors.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import {
   ATTR_AGGREGATE_ID,
@@ -85,8 +86,10 @@ export class BusPublisher {
       for (const [eventType, count] of countByType(events))
         this.#config.metrics.published(this.#config.destination, eventType, count);
     } catch (error) {
+      // The driver's own error class says more to an operator than the library error wrapping it.
+      const recorded = isEventSourceError(error) && error.cause !== undefined ? error.cause : error;
       for (const [eventType, count] of countByType(events))
-        this.#config.metrics.publishFailed(this.#config.destination, eventType, error, count);
+        this.#config.metrics.publishFailed(this.#config.destination, eventType, recorded, count);
       throw error;
     } finally {
       this.#config.metrics.publishBatch(this.#config.destination, events.length, performance.now() - started);

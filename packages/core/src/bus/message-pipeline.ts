@@ -1,4 +1,4 @@
-import type { Context, Link, Span } from '@opentelemetry/api';
+import type { Context, Link, Span } from '../observability/otel-types.ts';
 import { EventTypeNotFoundError, HandlerDispatchError } from '../errors.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -84,8 +84,11 @@ export interface MessagePipelineConfig<TMessage> {
    * A rejection propagates from `process`, and the message must then stay unacknowledged.
    */
   readonly deadLetter: (letter: DeadLetter<TMessage>) => Promise<void>;
-  /** Waits out a back-off (default: a sleep that ends when `signal` aborts); Kafka heartbeats meanwhile. */
-  readonly wait?: (delayMs: number, signal: AbortSignal) => Promise<void>;
+  /**
+   * Waits out a back-off before retrying `message` (default: a sleep that ends early when `signal`
+   * aborts). Kafka heartbeats meanwhile, so the group keeps the member.
+   */
+  readonly wait?: (delayMs: number, signal: AbortSignal, message: TMessage) => Promise<void>;
 }
 
 /**
@@ -213,7 +216,7 @@ export class MessagePipeline<TMessage> {
           },
           'Handler failed; retrying after back-off',
         );
-        await this.#wait(retryPolicy.delayMs(retry + 1), signal);
+        await this.#wait(retryPolicy.delayMs(retry + 1), signal, message);
       }
     }
   }
@@ -266,9 +269,9 @@ export class MessagePipeline<TMessage> {
       : relation;
   }
 
-  async #wait(delayMs: number, signal: AbortSignal): Promise<void> {
+  async #wait(delayMs: number, signal: AbortSignal, message: TMessage): Promise<void> {
     if (signal.aborted) throw stopped();
-    await (this.#config.wait ?? sleep)(delayMs, signal);
+    await (this.#config.wait ?? sleep)(delayMs, signal, message);
     if (signal.aborted) throw stopped();
   }
 }
