@@ -2,6 +2,7 @@
 // prints each request's trace across both services.
 import { parseArgs } from 'node:util';
 import { formatTraceTree } from '@eventsource/testing/trace-tree';
+import { demoAttributes } from './demo-attributes.ts';
 import { runDemo, type DemoStepResult } from './demo-run.ts';
 
 const { values } = parseArgs({
@@ -31,7 +32,7 @@ const problems: string[] = [];
 result.steps.forEach((step: DemoStepResult, index) => {
   console.log(`\n▶ ${step.label}: ${step.method} ${step.path} → ${step.status}`);
   if (step.status >= 400) console.log(`  ${JSON.stringify(step.body)}`);
-  if (step.spans.length > 0) console.log(formatTraceTree(step.spans, { indent: 2 }));
+  if (step.spans.length > 0) console.log(formatTraceTree(step.spans, { attributes: demoAttributes }));
   if (step.status !== expected[index]) problems.push(`${step.label} answered ${step.status}`);
   if (step.traceId === undefined || step.spans.length === 0) problems.push(`no trace for ${step.label}`);
 });

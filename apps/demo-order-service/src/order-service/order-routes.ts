@@ -90,7 +90,7 @@ export function registerOrderRoutes(app: FastifyInstance, backend: OrderBackend)
   app.post<{ Body: { orderId?: string; customerId: string } }>(
     '/orders',
     { schema: { body: createBody } },
-    async (request, reply) => {
+    async function createOrder(request, reply) {
       const order = orders.createNew(request.body.orderId ?? randomUUID());
       order.create(request.body.customerId);
       await orders.save(order);
@@ -104,8 +104,11 @@ export function registerOrderRoutes(app: FastifyInstance, backend: OrderBackend)
   app.post<{ Params: OrderParams; Body: OrderLine; Headers: { 'if-match'?: string } }>(
     '/orders/:orderId/items',
     { schema: { params: orderIdParams, headers: ifMatchHeaders, body: itemBody } },
-    (request) =>
-      command(request.params.orderId, request.headers['if-match'], (order) => order.addItem(request.body)),
+    function addItem(request) {
+      return command(request.params.orderId, request.headers['if-match'], (order) =>
+        order.addItem(request.body),
+      );
+    },
   );
 
   app.delete<{ Params: OrderParams & { sku: string }; Headers: { 'if-match'?: string } }>(
@@ -120,25 +123,29 @@ export function registerOrderRoutes(app: FastifyInstance, backend: OrderBackend)
         headers: ifMatchHeaders,
       },
     },
-    (request) =>
-      command(request.params.orderId, request.headers['if-match'], (order) =>
+    function removeItem(request) {
+      return command(request.params.orderId, request.headers['if-match'], (order) =>
         order.removeItem(request.params.sku),
-      ),
+      );
+    },
   );
 
   app.post<{ Params: OrderParams; Headers: { 'if-match'?: string } }>(
     '/orders/:orderId/place',
     { schema: { params: orderIdParams, headers: ifMatchHeaders } },
-    (request) => command(request.params.orderId, request.headers['if-match'], (order) => order.place()),
+    function placeOrder(request) {
+      return command(request.params.orderId, request.headers['if-match'], (order) => order.place());
+    },
   );
 
   app.post<{ Params: OrderParams; Body: { reason: string }; Headers: { 'if-match'?: string } }>(
     '/orders/:orderId/cancel',
     { schema: { params: orderIdParams, headers: ifMatchHeaders, body: cancelBody } },
-    (request) =>
-      command(request.params.orderId, request.headers['if-match'], (order) =>
+    function cancelOrder(request) {
+      return command(request.params.orderId, request.headers['if-match'], (order) =>
         order.cancel(request.body.reason),
-      ),
+      );
+    },
   );
 
   // Reads come from the read model the worker maintains, so they are eventually consistent;
@@ -146,7 +153,7 @@ export function registerOrderRoutes(app: FastifyInstance, backend: OrderBackend)
   app.get<{ Params: OrderParams; Querystring: { minVersion?: number } }>(
     '/orders/:orderId',
     { schema: { params: orderIdParams, querystring: getQuery } },
-    async (request, reply) => {
+    async function getOrder(request, reply) {
       const minVersion = request.query.minVersion ?? 0;
       const deadline = Date.now() + READ_YOUR_WRITES_TIMEOUT_MS;
       let view = await backend.readModel.get(request.params.orderId);
