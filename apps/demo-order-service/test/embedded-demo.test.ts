@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 
@@ -69,5 +71,18 @@ describe('./pnpmw demo (embedded mode, no services)', () => {
     expect(bad).toMatch(/→ 400\n {2}\{"error":"invalid_request"/);
     expect(bad).not.toContain('eventsource.repository.save');
     expect(run.stdout).toMatch(/Read model: order order-[0-9a-f]+ is placed, total 2500 cents\./);
+
+    // The worker's log record of the notification carries the place request's trace id.
+    const traceId = /^trace ([0-9a-f]{32})$/m.exec(place)![1];
+    const logDirectory = /^Service logs: (.+)$/m.exec(run.stdout)![1]!;
+    const records = readFileSync(join(logDirectory, 'order-worker.log'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; trace_id?: string; span_id?: string });
+    const notification = records.find((record) => record.msg === 'notification sent: order placed');
+    expect(notification).toMatchObject({
+      trace_id: traceId,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
   }, 70_000);
 });
