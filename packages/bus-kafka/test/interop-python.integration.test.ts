@@ -176,7 +176,7 @@ describe("KafkaEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
         INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
         INTEROP_CONSUMER_GROUP: `${prefix}-py`,
         INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
-        INTEROP_TIMEOUT_S: '60',
+        INTEROP_TIMEOUT_S: '45',
       });
 
       // Python -> TypeScript.
