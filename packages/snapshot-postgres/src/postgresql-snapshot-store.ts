@@ -1,4 +1,3 @@
-import type { Span } from '@opentelemetry/api';
 import type { Pool, QueryConfig } from 'pg';
 import {
   ClosedError,
@@ -19,6 +18,7 @@ import {
   SpanKinds,
   SpanNames,
   type Attributes,
+  type Span,
   type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';

@@ -17,10 +17,10 @@ import {
   SpanKinds,
   SpanNames,
   type Attributes,
+  type Span,
   type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
-import type { Span } from '@opentelemetry/api';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
   migrate,

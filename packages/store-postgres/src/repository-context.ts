@@ -6,10 +6,10 @@ import {
   SemanticAttributes,
   SpanKinds,
   type Attributes,
+  type Span,
   type SpanName,
   type TelemetryOptions,
 } from '@eventsource/core/observability';
-import type { Span } from '@opentelemetry/api';
 import { applyMigrations, connectionAttributes } from '@eventsource/sql-postgres';
 import {
   resolveNaming,

@@ -238,6 +238,14 @@ export interface TextMapSetter<TCarrier = unknown> {
  */
 export interface OpenTelemetryApiModule {
   readonly ROOT_CONTEXT: Context;
+  readonly SpanKind: {
+    readonly INTERNAL: number;
+    readonly SERVER: number;
+    readonly CLIENT: number;
+    readonly PRODUCER: number;
+    readonly CONSUMER: number;
+  };
+  readonly SpanStatusCode: { readonly UNSET: number; readonly OK: number; readonly ERROR: number };
   /** Absent before `@opentelemetry/api` 1.1. */
   readonly createTraceState?: (rawTraceState?: string) => TraceState;
   readonly trace: {
