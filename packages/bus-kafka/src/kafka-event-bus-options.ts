@@ -43,7 +43,13 @@ export interface KafkaEventBusOptions extends EventBusOptions {
   readonly sessionTimeoutMs?: number;
   /** Default 3000 (kafkajs' default; the seed's 10000 makes rebalances slow). */
   readonly heartbeatIntervalMs?: number;
-  /** How long members get to rejoin during a rebalance (the seed's `max_poll_interval_ms`). Default 60000. */
+  /**
+   * How long members get to rejoin during a rebalance (the seed's `max_poll_interval_ms`): a member
+   * busy in one handler call for longer is dropped from that generation and rejoins after it. It
+   * also bounds how long a restarted member (kafkajs restart after a crash, or a new process after
+   * kill -9) waits for its dead predecessor to leave the group. Default 10000 (60000 before: such
+   * a member then waited out the 30 s session).
+   */
   readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new messages; also bounds how long stopping takes. Default 1000. */
   readonly maxWaitTimeMs?: number;
@@ -87,6 +93,35 @@ export interface KafkaEventBusOptions extends EventBusOptions {
   readonly requestTimeoutMs?: number;
   /** How old a cached consumer-lag reading may be before a metrics collection refreshes it. Default 1000. */
   readonly lagRefreshIntervalMs?: number;
+
+  // Kafka-specific recovery settings: offset commit cadence and riding out broker outages.
+
+  /**
+   * Commit the handled offsets after this many messages, even in the middle of a fetched batch
+   * (kafkajs `autoCommitThreshold`). A member that dies (kill -9, OOM) is replaced by one that
+   * redelivers what was handled but not committed: at most about this many messages (or
+   * `commitIntervalMs` worth) per partition. One commit is one round trip between two messages.
+   * Default 100. Whole batches (up to `maxBytesPerPartition`, thousands of messages) are also
+   * committed at their end, and on `stopConsuming`.
+   */
+  readonly commitEveryMessages?: number;
+  /**
+   * Commit the handled offsets once this long has passed since the last commit, checked after each
+   * message (kafkajs `autoCommitInterval`); 0 commits after every message. Default 1000.
+   */
+  readonly commitIntervalMs?: number;
+  /**
+   * How long a running consumer keeps retrying a broker it lost (connection refused, coordinator
+   * moving) while keeping its group membership, so that it resumes about `reconnectBackoffMaxMs`
+   * after the broker answers again, without a rebalance. Past this (at least; kafkajs nests its
+   * retries), kafkajs crashes and restarts the consumer as a new member, which waits for its old
+   * membership to expire (`rebalanceTimeoutMs` or `sessionTimeoutMs`, whichever is shorter).
+   * Also bounds how long `startConsuming` retries an unreachable broker. Default 60000.
+   * Ignored when `clientRetry` is set: the consumer then uses that.
+   */
+  readonly consumerOutageToleranceMs?: number;
+  /** Longest wait between two of the consumer's reconnection attempts. Default 1000 (as Kafka's Java client). */
+  readonly reconnectBackoffMaxMs?: number;
 }
 
 /** The options with every default applied and checked. */
@@ -110,6 +145,10 @@ export interface ResolvedKafkaOptions extends ResolvedEventBusOptions {
   readonly lagRefreshIntervalMs: number;
   readonly securityProtocol: KafkaSecurityProtocol;
   readonly clientRetry: RetryOptions | undefined;
+  readonly commitEveryMessages: number;
+  readonly commitIntervalMs: number;
+  /** kafkajs retry of the consumer: `clientRetry`, or one derived from the outage tolerance. */
+  readonly consumerRetry: RetryOptions;
 }
 
 /** Kafka's legal topic characters; the length limit leaves room for the DLQ suffix. */
@@ -177,7 +216,7 @@ export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafk
     fromBeginning: autoOffsetReset === 'earliest',
     sessionTimeoutMs,
     heartbeatIntervalMs,
-    rebalanceTimeoutMs: integerOption('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 60_000),
+    rebalanceTimeoutMs: integerOption('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 10_000),
     partitionsConsumedConcurrently: integerOption(
       'partitionsConsumedConcurrently',
       options.partitionsConsumedConcurrently,
@@ -196,6 +235,34 @@ export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafk
     lagRefreshIntervalMs: integerOption('lagRefreshIntervalMs', options.lagRefreshIntervalMs, 1_000, 0),
     securityProtocol: options.securityProtocol ?? 'PLAINTEXT',
     clientRetry: options.clientRetry,
+    ...resolveRecoveryOptions(options),
+  };
+}
+
+/** kafkajs' first retry delay; its back-off then doubles up to `reconnectBackoffMaxMs`. */
+const FIRST_RETRY_DELAY_MS = 300;
+
+function resolveRecoveryOptions(
+  options: KafkaEventBusOptions,
+): Pick<ResolvedKafkaOptions, 'commitEveryMessages' | 'commitIntervalMs' | 'consumerRetry'> {
+  const toleranceMs = integerOption(
+    'consumerOutageToleranceMs',
+    options.consumerOutageToleranceMs,
+    60_000,
+    0,
+  );
+  const backoffMaxMs = integerOption('reconnectBackoffMaxMs', options.reconnectBackoffMaxMs, 1_000);
+  return {
+    commitEveryMessages: integerOption('commitEveryMessages', options.commitEveryMessages, 100),
+    commitIntervalMs: integerOption('commitIntervalMs', options.commitIntervalMs, 1_000, 0),
+    // Every field is given, so kafkajs' own defaults (which differ under NODE_ENV=test) never apply.
+    consumerRetry: options.clientRetry ?? {
+      initialRetryTime: Math.min(FIRST_RETRY_DELAY_MS, backoffMaxMs),
+      maxRetryTime: backoffMaxMs,
+      multiplier: 2,
+      factor: 0.2,
+      retries: Math.ceil(toleranceMs / backoffMaxMs),
+    },
   };
 }
 

@@ -222,7 +222,8 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
       heartbeatInterval: this.#options.heartbeatIntervalMs,
       maxWaitTimeInMs: this.#options.maxWaitTimeMs,
       allowAutoTopicCreation: true,
-      ...(this.#options.clientRetry === undefined ? {} : { retry: this.#options.clientRetry }),
+      // Retries that outlast a broker restart keep the membership: no crash, no rebalance wait.
+      retry: this.#options.consumerRetry,
     });
     this.#clients.track(consumer, 'consumer');
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -247,6 +248,8 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
         this.#consumer = consumer;
         await consumer.run({
           autoCommit: true,
+          autoCommitThreshold: this.#options.commitEveryMessages,
+          autoCommitInterval: this.#options.commitIntervalMs,
           partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently,
           eachMessage: (payload) => this.#processor.process(payload),
         });
