@@ -25,7 +25,7 @@ export const eventsourcePyWireFormat: WireFormat = {
 };
 
 /** The envelope fields of eventsource-py's `DomainEvent`, in its field order. */
-export const ENVELOPE_FIELDS = [
+const ENVELOPE_FIELDS = [
   'event_id',
   'event_type',
   'event_version',
