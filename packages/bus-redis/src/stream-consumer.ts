@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { sleep, type Logger } from '@eventsource/core';
 import { InFlight } from '@eventsource/core/kit';
+import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { replyCode } from './errors.ts';
 import type { RedisConnections } from './redis-connections.ts';
 import { autoClaimReply, readReplyEntries, type StreamEntry } from './stream-entries.ts';
@@ -69,7 +70,11 @@ export class StreamConsumer {
   async start(): Promise<void> {
     const { connections, streams, group } = this.#config;
     await ensureGroups(connections.command(), streams, group);
-    void this.#inFlight.track(this.#run());
+    // The loop lives as long as the consumer: run it in no trace, so neither its reads nor an
+    // instrumentation's spans of them hang under whatever span called startConsuming.
+    const api = getOpenTelemetryApi();
+    const loop = api === undefined ? this.#run() : api.context.with(api.ROOT_CONTEXT, () => this.#run());
+    void this.#inFlight.track(loop);
   }
 
   /**

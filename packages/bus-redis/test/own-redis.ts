@@ -40,12 +40,17 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => undefined);
+    let refused = false;
+    probe.on('error', (error: Error) => {
+      refused ||= /NOAUTH/.test(error.message);
+    });
     try {
       await probe.connect();
       // LOADING while the append-only file is replayed; PING fails until then.
       if ((await probe.ping()) === 'PONG') return;
-    } catch {
+    } catch (error) {
+      // A server with `requirepass` refuses the unauthenticated probe: it is up.
+      if (refused || /NOAUTH/.test((error as Error).message)) return;
       if (Date.now() > deadline) throw new Error(`Redis at ${url} did not come up within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
@@ -54,8 +59,8 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
   }
 }
 
-/** Starts a persistent Redis on a free port; `stop()` it in `afterAll`. */
-export async function startOwnRedis(): Promise<OwnRedis> {
+/** Starts a persistent Redis on a free port (`extraArgs` go to redis-server); `stop()` it in `afterAll`. */
+export async function startOwnRedis(extraArgs: readonly string[] = []): Promise<OwnRedis> {
   const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), 'bus-redis-fault-'));
   const logFile = join(directory, 'redis.log');
@@ -86,6 +91,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
           '',
           '--daemonize',
           'no',
+          ...extraArgs,
         ],
         { stdio: ['ignore', output, output] },
       );
@@ -109,7 +115,12 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   };
 
-  await start();
+  try {
+    await start();
+  } catch (error) {
+    await kill();
+    throw error;
+  }
   return {
     url,
     kill,

@@ -13,7 +13,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await redis.stop();
+  await redis?.stop();
   await telemetry.shutdown();
 }, 30_000);
 
