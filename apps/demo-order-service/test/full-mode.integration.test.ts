@@ -25,6 +25,7 @@ describe.each(Object.keys(buses))('full mode on PostgreSQL and %s, traced to Jae
       bus,
       schema,
       destinationPrefix: `demo-e2e-${suffix}`,
+      consumerGroup: `order-worker-${suffix}`,
       jaegerQueryUrl: serviceAddresses().jaegerQueryUrl,
     });
     const step = (label: string) => result.steps.find((candidate) => candidate.label === label)!;

@@ -18,6 +18,7 @@ const settings: Settings = {
   schema: 'unused',
   bus: 'kafka',
   destinationPrefix: 'unused',
+  consumerGroup: 'unused',
   kafkaBrokers: 'unused',
   port: 0,
   host: '127.0.0.1',

@@ -16,6 +16,8 @@ export interface DemoOptions {
   readonly schema?: string;
   /** Full mode: topic/exchange/stream prefix (`DEMO_DESTINATION_PREFIX`; default demo-orders). */
   readonly destinationPrefix?: string;
+  /** Full mode: the worker's consumer group (`DEMO_CONSUMER_GROUP`; default order-worker). */
+  readonly consumerGroup?: string;
   /** Full mode: Jaeger's query API (default `EVENTSOURCE_JAEGER_QUERY_URL` or http://127.0.0.1:16686). */
   readonly jaegerQueryUrl?: string;
 }
@@ -62,6 +64,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           DEMO_BUS: options.bus,
           DEMO_SCHEMA: options.schema,
           DEMO_DESTINATION_PREFIX: options.destinationPrefix,
+          DEMO_CONSUMER_GROUP: options.consumerGroup,
           OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318',
         });
   const services: ServiceProcess[] = [];

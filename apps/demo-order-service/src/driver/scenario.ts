@@ -62,7 +62,11 @@ export async function runScenario(baseUrl: string): Promise<{ orderId: string; s
   });
   await step('remove item', 'DELETE', `/orders/${orderId}/items/milk-frother`);
   const placed = await step('place order', 'POST', `/orders/${orderId}/place`);
-  await step('bad request', 'POST', `/orders/${orderId}/items`, { sku: 'espresso-beans', quantity: 0 });
+  await step('bad request', 'POST', `/orders/${orderId}/items`, {
+    sku: 'espresso-beans',
+    quantity: 0,
+    unitPriceCents: 1250,
+  });
   const version = (placed.body as { version?: number } | undefined)?.version ?? 0;
   await step('get order (read model)', 'GET', `/orders/${orderId}?minVersion=${version}`);
   return { orderId, steps };

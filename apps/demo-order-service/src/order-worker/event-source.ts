@@ -33,7 +33,6 @@ async function followStore(settings: Settings, logger: Logger): Promise<OrderEve
   const dispatcher = new EventDispatcher({
     scope: '@eventsource/demo-order-service',
     loggerName: 'demo.order-worker',
-    attributes: { 'messaging.system': 'sqlite' },
   });
   subscribeOrderHandlers(dispatcher, {
     projection: new OrderProjection(readModel),
@@ -61,12 +60,12 @@ async function followStore(settings: Settings, logger: Logger): Promise<OrderEve
   };
 }
 
-/** Full: the bus's consumer group `order-worker`; the bus retries and dead-letters failed events. */
+/** Full: the bus's consumer group (`order-worker`); the bus retries and dead-letters failed events. */
 async function consumeBus(settings: Settings, logger: Logger): Promise<OrderEventSource> {
   const pool = new pg.Pool({ connectionString: settings.postgresUrl, max: 5 });
   try {
     const readModel = await PostgreSQLOrderReadModel.create(pool, settings.schema);
-    const bus = createBus({ settings, registry: orderRegistry(), consumerGroup: 'order-worker' });
+    const bus = createBus({ settings, registry: orderRegistry(), consumerGroup: settings.consumerGroup });
     subscribeOrderHandlers(bus, {
       projection: new OrderProjection(readModel),
       notifications: new NotificationService(logger),
@@ -74,7 +73,7 @@ async function consumeBus(settings: Settings, logger: Logger): Promise<OrderEven
     await bus.startConsuming();
     let consuming = true;
     return {
-      description: `${settings.bus} consumer group order-worker`,
+      description: `${settings.bus} consumer group ${settings.consumerGroup}`,
       ready: () => consuming,
       async stop() {
         consuming = false;

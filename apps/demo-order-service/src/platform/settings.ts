@@ -18,6 +18,8 @@ export interface Settings {
   readonly bus: string;
   /** Full mode: topic/exchange/stream prefix of the bus. */
   readonly destinationPrefix: string;
+  /** Full mode: the worker's consumer group. */
+  readonly consumerGroup: string;
   readonly kafkaBrokers: string;
   /** Port of the process's HTTP server; 0 picks a free one (reported to a parent process). */
   readonly port: number;
@@ -54,6 +56,7 @@ export function readSettings(defaultPort: number): Settings {
     schema,
     bus: text('DEMO_BUS', 'kafka'),
     destinationPrefix: text('DEMO_DESTINATION_PREFIX', 'demo-orders'),
+    consumerGroup: text('DEMO_CONSUMER_GROUP', 'order-worker'),
     kafkaBrokers: text('EVENTSOURCE_KAFKA_BROKERS', '127.0.0.1:9092'),
     port,
     host: text('HOST', '127.0.0.1'),
