@@ -112,18 +112,22 @@ export class AmqpConnection {
   #install(model: ChannelModel): void {
     const { role } = this.#config;
     this.#model = model;
-    model.on('error', (error: Error) => {
-      this.#config.events.connectionError(error);
-      this.#config.logger.warn({ role, error: this.#describe(error) }, 'RabbitMQ connection error');
-    });
+    // A fatal error is followed by 'close', where the loss is counted once.
+    model.on('error', (error: Error) =>
+      this.#config.logger.warn({ role, error: this.#describe(error) }, 'RabbitMQ connection error'),
+    );
     model.on('blocked', (reason: string) =>
       this.#config.logger.warn({ role, reason }, 'RabbitMQ blocked the connection (resource alarm)'),
     );
-    model.on('close', () => {
+    model.on('close', (error?: Error) => {
       if (this.#model !== model) return;
       this.#model = undefined;
       if (this.#closed) return;
-      this.#config.logger.warn({ role }, 'RabbitMQ connection lost; reconnecting');
+      this.#config.events.connectionError(error ?? new Error('RabbitMQ closed the connection'));
+      this.#config.logger.warn(
+        { role, error: error === undefined ? undefined : this.#describe(error) },
+        'RabbitMQ connection lost; reconnecting',
+      );
       void this.#reconnectLoop();
     });
   }

@@ -91,7 +91,7 @@ export class ConfirmPublisher {
         exchange,
         messages.length,
         messages.map((message) => unconfirmed(message, 'not sent: broker unreachable')),
-        error,
+        (error as { cause?: unknown }).cause ?? error,
       );
     }
     const closed = Promise.withResolvers<Outcome>();

@@ -117,3 +117,38 @@ export async function waitFor(
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Has the shared broker close one client connection, found by its connection name, as an
+ * operator would with `rabbitmqctl close_connection` (management HTTP API). Waits for the
+ * connection to show up in the management API first.
+ */
+export async function closeConnectionFromBroker(connectionName: string, timeoutMs = 15_000): Promise<void> {
+  const { rabbitmqManagementUrl, rabbitmqUrl: url } = serviceAddresses();
+  const { username, password } = new URL(url);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${rabbitmqManagementUrl}/api/connections`, { headers: { authorization } });
+    const connections = (await response.json()) as {
+      name: string;
+      client_properties?: { connection_name?: string };
+    }[];
+    const found = connections.find(
+      (connection) => connection.client_properties?.connection_name === connectionName,
+    );
+    if (found !== undefined) {
+      const closed = await fetch(
+        `${rabbitmqManagementUrl}/api/connections/${encodeURIComponent(found.name)}`,
+        {
+          method: 'DELETE',
+          headers: { authorization, 'x-reason': 'test closes the connection' },
+        },
+      );
+      if (!closed.ok) throw new Error(`Closing ${connectionName} failed: HTTP ${closed.status}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`No connection named ${connectionName} on the broker`);
+    await delay(200);
+  }
+}
