@@ -115,7 +115,8 @@ const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 function pythonJson(eventType: string, value: unknown): string {
   try {
     return JSON.stringify(value, function (this: Record<string, unknown>, key, encoded: unknown) {
-      const raw = key === '' ? value : this[key];
+      // `this` holds the value before toJSON ran (the root sits under the key '' of a wrapper).
+      const raw = this[key];
       if (raw instanceof Date) return pydanticTimestamp(raw, `${eventType}: ${key}`);
       if (typeof raw === 'bigint') return rawJson(raw.toString());
       if (typeof raw === 'number' && !Number.isFinite(raw))
@@ -195,8 +196,8 @@ function decodeValue(
   const metadata = record.metadata ?? {};
   if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
     throw new SerializationError('eventsource-py message: metadata must be an object');
-  const data: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(record)) if (!envelopeFields.has(key)) data[key] = field;
+  // fromEntries defines own properties: a `__proto__` key stays a key.
+  const data = Object.fromEntries(Object.entries(record).filter(([key]) => !envelopeFields.has(key)));
   const tenantId = optionalText(record, 'tenant_id');
   const actorId = optionalText(record, 'actor_id');
   return deserializeEvent(
