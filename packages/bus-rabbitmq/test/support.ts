@@ -152,3 +152,27 @@ export async function closeConnectionFromBroker(connectionName: string, timeoutM
     await delay(200);
   }
 }
+
+async function managementGet<T>(path: string): Promise<T> {
+  const { rabbitmqManagementUrl, rabbitmqUrl: url } = serviceAddresses();
+  const { username, password } = new URL(url);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString('base64')}`;
+  const response = await fetch(`${rabbitmqManagementUrl}${path}`, { headers: { authorization } });
+  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** Deletes every queue and exchange whose name starts with one of `prefixes` (the contract's scopes). */
+export async function deleteByPrefix(prefixes: readonly string[]): Promise<void> {
+  const matches = (name: string) => prefixes.some((prefix) => name.startsWith(prefix));
+  const queues = (await managementGet<{ name: string }[]>('/api/queues?columns=name')).filter((queue) =>
+    matches(queue.name),
+  );
+  const exchanges = (await managementGet<{ name: string }[]>('/api/exchanges?columns=name')).filter(
+    (exchange) => matches(exchange.name),
+  );
+  await withChannel(async (channel) => {
+    for (const { name } of queues) await channel.deleteQueue(name);
+    for (const { name } of exchanges) await channel.deleteExchange(name);
+  });
+}
