@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
-import { MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { serviceAddresses } from '@eventsource/services';
 import { defineEvent, EventRegistry } from '@eventsource/core';
 import type { KafkaEventBusOptions } from '../src/index.ts';
@@ -156,51 +155,5 @@ function sleepThenThrow(ms: number, message: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms).unref());
 }
 
-/** Resolves once `predicate` holds, polling; fails with `message` after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  message: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out: ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** A meter provider of its own, to tell one bus's metrics from another's. */
-export function meterCapture(): {
-  meterProvider: MeterProvider;
-  metric(name: string): Promise<MetricData | undefined>;
-  shutdown(): Promise<void>;
-} {
-  class PullReader extends MetricReader {
-    protected async onForceFlush(): Promise<void> {}
-    protected async onShutdown(): Promise<void> {}
-  }
-  const reader = new PullReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  return {
-    meterProvider,
-    async metric(name) {
-      const { resourceMetrics } = await reader.collect();
-      return resourceMetrics.scopeMetrics
-        .flatMap((scope) => scope.metrics)
-        .find((metric) => metric.descriptor.name === name);
-    },
-    shutdown: () => meterProvider.shutdown(),
-  };
-}
-
-/** Data points of a metric as `{ attributes, value }` (value: number, or a histogram's count). */
-export function pointsOf(
-  metric: MetricData | undefined,
-): { attributes: Record<string, unknown>; value: number }[] {
-  return ((metric?.dataPoints ?? []) as { attributes: Record<string, unknown>; value: unknown }[]).map(
-    (point) => ({
-      attributes: point.attributes,
-      value: typeof point.value === 'number' ? point.value : ((point.value as { count: number }).count ?? 0),
-    }),
-  );
-}
+// Importable outside jest (the fixture processes use this module too).
+export { meterCapture, pointsOf, waitFor } from '@eventsource/testing/bus-helpers';

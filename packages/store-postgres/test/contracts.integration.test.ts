@@ -45,6 +45,7 @@ eventStoreContract(
       outbox: true,
       notifications: false,
     }),
+  { capabilities: { appendNotifications: false } },
 );
 
 checkpointRepositoryContract('PostgreSQLCheckpointRepository', async () => {

@@ -1,10 +1,18 @@
 // Public API of @eventsource/testing.
 export { aggregateScenario } from './aggregate-scenario.ts';
 export type { AggregateScenario, GivenEvent } from './aggregate-scenario.ts';
+export { meterCapture, pointsOf, waitFor } from './bus-helpers.ts';
+export type { MeterCapture } from './bus-helpers.ts';
 export { checkpointRepositoryContract } from './contracts/checkpoint-repository-contract.ts';
 export { dlqRepositoryContract } from './contracts/dlq-repository-contract.ts';
+export { eventBusContract } from './contracts/event-bus-contract.ts';
+export type { EventBusContractConfig } from './contracts/event-bus-contract.ts';
+export type { ContractBusFactory, ContractBusOptions } from './contracts/event-bus-contract-types.ts';
 export { eventStoreContract } from './contracts/event-store-contract.ts';
-export type { EventStoreContractContext } from './contracts/event-store-contract.ts';
+export type {
+  EventStoreContractContext,
+  EventStoreContractOptions,
+} from './contracts/event-store-contract.ts';
 export {
   ContractCheckedOut,
   ContractItemAdded,
