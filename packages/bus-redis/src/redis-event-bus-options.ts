@@ -209,6 +209,10 @@ export function resolveRedisStreamOptions(
       retryStrategy: (attempt: number) => Math.min(100 * attempt, maxReconnectDelayMs),
       lazyConnect: true,
       enableOfflineQueue: true,
+      // How long closing waits for the socket to end before destroying it. ioredis arms this timer
+      // even for a socket that already failed, and its 2 s default then keeps a closed bus's
+      // process alive that long.
+      disconnectTimeout: 200,
       connectionName: consumerName,
       ...options.redisOptions,
     },

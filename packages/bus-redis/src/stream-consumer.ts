@@ -66,10 +66,11 @@ export class StreamConsumer {
     });
   }
 
-  /** Creates the groups, then starts the loop (its first read opens the reading connection). */
+  /** Creates the groups and opens the reading connection, then starts the loop. */
   async start(): Promise<void> {
     const { connections, streams, group } = this.#config;
     await ensureGroups(connections.command(), streams, group);
+    await this.#reader.connect();
     // The loop lives as long as the consumer: run it in no trace, so neither its reads nor an
     // instrumentation's spans of them hang under whatever span called startConsuming.
     const api = getOpenTelemetryApi();

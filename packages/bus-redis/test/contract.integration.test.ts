@@ -1,5 +1,5 @@
 import { eventBusContract } from '@eventsource/testing';
-import { RedisEventBus } from '../src/index.ts';
+import type { RedisEventBus } from '../src/index.ts';
 import { deleteStreams, rawRedis } from './support.ts';
 
 eventBusContract({

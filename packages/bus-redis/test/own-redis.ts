@@ -51,7 +51,8 @@ async function waitUntilAnswering(url: string, timeoutMs: number): Promise<void>
     } catch (error) {
       // A server with `requirepass` refuses the unauthenticated probe: it is up.
       if (refused || /NOAUTH/.test((error as Error).message)) return;
-      if (Date.now() > deadline) throw new Error(`Redis at ${url} did not come up within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`Redis at ${url} did not come up within ${timeoutMs} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
       probe.disconnect();
