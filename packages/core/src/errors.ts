@@ -3,6 +3,8 @@
  * as `cause`. Errors are recognised across duplicate installs of this package: `instanceof` is
  * answered from a `Symbol.for` marker and the code, not from the prototype chain alone.
  */
+import type { SerializedEvent } from './events/serialization.ts';
+
 const ERROR_MARKER = Symbol.for('@eventsource/core/error');
 
 export const ErrorCodes = {
@@ -20,6 +22,9 @@ export const ErrorCodes = {
   schemaVersionUnsupported: 'SCHEMA_VERSION_UNSUPPORTED',
   unavailable: 'UNAVAILABLE',
   notFound: 'NOT_FOUND',
+  eventDecodingFailed: 'EVENT_DECODING_FAILED',
+  authenticationFailed: 'AUTHENTICATION_FAILED',
+  databaseNotFound: 'DATABASE_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -209,6 +214,63 @@ export class NotFoundError extends EventSourceError {
   static override readonly code = ErrorCodes.notFound;
   constructor(message: string) {
     super(ErrorCodes.notFound, message);
+  }
+}
+
+/**
+ * A stored or received event cannot be turned back into a typed event: its type is not registered,
+ * an upcaster or the schema rejects it, or its JSON is malformed (`cause` says which). It names the
+ * event and where it sits, and keeps it as stored in `raw`, so nothing is lost: a subscription
+ * dead-letters it and goes on with the next event.
+ */
+export class EventDecodingError extends EventSourceError {
+  static override readonly code = ErrorCodes.eventDecodingFailed;
+  readonly eventId: string;
+  readonly eventType: string;
+  readonly aggregateId: string;
+  readonly aggregateType: string;
+  /** The event's version in its stream. */
+  readonly streamPosition: number;
+  /** Its position in the store-wide order, when read through `readAll`. */
+  readonly globalPosition: number | undefined;
+  /** The event as stored, `data` and `metadata` as JSON text. */
+  readonly raw: SerializedEvent;
+
+  constructor(raw: SerializedEvent, globalPosition: number | undefined, options?: EventSourceErrorOptions) {
+    const where = `${raw.aggregateType} ${raw.aggregateId} version ${raw.aggregateVersion}${globalPosition === undefined ? '' : `, global position ${globalPosition}`}`;
+    const cause = options?.cause;
+    const reason =
+      cause === undefined
+        ? ''
+        : `: ${errorTypeOf(cause)}: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(
+      ErrorCodes.eventDecodingFailed,
+      `Event ${raw.eventId} (${raw.eventType}, ${where}) cannot be decoded${reason}`,
+      options,
+    );
+    this.eventId = raw.eventId;
+    this.eventType = raw.eventType;
+    this.aggregateId = raw.aggregateId;
+    this.aggregateType = raw.aggregateType;
+    this.streamPosition = raw.aggregateVersion;
+    this.globalPosition = globalPosition;
+    this.raw = raw;
+  }
+}
+
+/** The database refused the credentials. The message names user and host, never the password. */
+export class AuthenticationError extends EventSourceError {
+  static override readonly code = ErrorCodes.authenticationFailed;
+  constructor(message: string, options?: EventSourceErrorOptions) {
+    super(ErrorCodes.authenticationFailed, message, options);
+  }
+}
+
+/** The database named in the connection settings does not exist on the server. */
+export class DatabaseNotFoundError extends EventSourceError {
+  static override readonly code = ErrorCodes.databaseNotFound;
+  constructor(message: string, options?: EventSourceErrorOptions) {
+    super(ErrorCodes.databaseNotFound, message, options);
   }
 }
 

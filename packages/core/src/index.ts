@@ -91,7 +91,10 @@ export type {
 export {
   assertAppendArguments,
   assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
   ExpectedVersion,
+  MAX_ID_LENGTH,
   streamIdOf,
 } from './ports/event-store.ts';
 export type {
@@ -107,11 +110,7 @@ export type {
 } from './ports/event-store.ts';
 export type { ClaimOptions, OutboxEntry, OutboxRepository, OutboxStatus } from './ports/outbox-repository.ts';
 export { decodePageEntry, DEFAULT_READ_ALL_PAGE_SIZE, readAllPages } from './ports/read-all-pages.ts';
-export type {
-  ReadAllPageEntry,
-  ReadAllPageRequest,
-  UndecodableStoredEvent,
-} from './ports/read-all-pages.ts';
+export type { ReadAllPageEntry, ReadAllPageRequest, UndecodableStoredEvent } from './ports/read-all-pages.ts';
 export type { Snapshot, SnapshotStore } from './ports/snapshot-store.ts';
 export { DeclarativeProjection } from './projections/declarative-projection.ts';
 export type { ProjectionHandler } from './projections/declarative-projection.ts';

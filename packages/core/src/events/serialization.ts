@@ -1,81 +1,10 @@
-import { SerializationError } from '../errors.ts';
+import { EventDecodingError, SerializationError } from '../errors.ts';
 import type { DomainEvent, EventMetadata } from './domain-event.ts';
 import type { EventRegistry } from './event-registry.ts';
+import { fromJson, reviveJson, toJson } from './tagged-json.ts';
 import { validateSync } from './validation.ts';
 
-/**
- * JSON that keeps what plain JSON loses: a `Date` is written as `{"$date": iso}` and a `bigint` as
- * `{"$bigint": digits}`, and both come back as themselves.
- */
-export function toJson(value: unknown): string {
-  try {
-    // Most payloads hold no Date or bigint; they skip the replacer, which costs a call per key.
-    if (!needsTagging(value, 0)) return JSON.stringify(value);
-    return JSON.stringify(value, function (this: Record<string, unknown>, key, encoded: unknown) {
-      const raw = key === '' ? value : this[key];
-      if (raw instanceof Date) return { $date: raw.toISOString() };
-      if (typeof raw === 'bigint') return { $bigint: raw.toString() };
-      return encoded;
-    });
-  } catch (error) {
-    throw new SerializationError('Value cannot be serialized to JSON', { cause: error });
-  }
-}
-
-/** Whether `value` holds a Date or a bigint (deep structures are assumed to, and take the slow path). */
-function needsTagging(value: unknown, depth: number): boolean {
-  if (typeof value === 'bigint') return true;
-  if (value === null || typeof value !== 'object') return false;
-  if (value instanceof Date || depth > 64) return true;
-  if (Array.isArray(value)) return value.some((item) => needsTagging(item, depth + 1));
-  for (const key in value) {
-    if (needsTagging((value as Record<string, unknown>)[key], depth + 1)) return true;
-  }
-  return false;
-}
-
-export function fromJson(json: string): unknown {
-  try {
-    // Tagged values always contain `"$`; most payloads do not, and parse faster without a reviver.
-    if (!json.includes('"$')) return JSON.parse(json);
-    return JSON.parse(json, (_key, value: unknown) => reviveTagged(value));
-  } catch (error) {
-    throw new SerializationError('Malformed JSON', { cause: error });
-  }
-}
-
-/** Revives tagged values in an already-parsed structure (a driver that returns JSONB as objects). */
-export function reviveJson(value: unknown): unknown {
-  return hasTaggedValue(value) ? reviveDeep(value) : value;
-}
-
-function hasTaggedValue(value: unknown): boolean {
-  if (value === null || typeof value !== 'object' || value instanceof Date) return false;
-  if (Array.isArray(value)) return value.some(hasTaggedValue);
-  const keys = Object.keys(value);
-  if (keys.length === 1 && (keys[0] === '$date' || keys[0] === '$bigint')) return true;
-  return keys.some((key) => hasTaggedValue((value as Record<string, unknown>)[key]));
-}
-
-function reviveDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reviveDeep);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const revived: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(value)) revived[key] = reviveDeep(entry);
-    return reviveTagged(revived);
-  }
-  return value;
-}
-
-function reviveTagged(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
-  if (keys.length !== 1) return value;
-  const tagged = value as { $date?: unknown; $bigint?: unknown };
-  if (typeof tagged.$date === 'string') return new Date(tagged.$date);
-  if (typeof tagged.$bigint === 'string') return BigInt(tagged.$bigint);
-  return value;
-}
+export { fromJson, reviveJson, toJson } from './tagged-json.ts';
 
 /** The flat, storage- and wire-friendly form of an event. `data` and `metadata` are JSON text. */
 export interface SerializedEvent {
@@ -122,14 +51,32 @@ export type StoredEventRecord = Omit<SerializedEvent, 'data' | 'metadata' | 'occ
   readonly occurredAt: string | Date;
 };
 
+const EMPTY_METADATA: EventMetadata = Object.freeze({});
+
 /**
  * Turns a stored or received record back into a typed event: finds its definition (an unknown type
  * throws {@link EventTypeNotFoundError}), upcasts older payload versions, then validates the payload
  * when the definition has a schema.
  */
 export function deserializeEvent(record: StoredEventRecord, registry: EventRegistry): DomainEvent {
+  const metadata = record.metadata === '{}' ? EMPTY_METADATA : metadataOf(decodeJsonColumn(record.metadata));
+  return eventOf(record, decodeJsonColumn(record.data), metadata, registry);
+}
+
+/** JSON text (SQL text columns) or a value a driver already parsed (JSONB), decoded once. */
+function decodeJsonColumn(stored: unknown): unknown {
+  return typeof stored === 'string' ? fromJson(stored) : reviveJson(stored);
+}
+
+/** The typed event of a record whose `data` and `metadata` are decoded already. */
+function eventOf(
+  record: StoredEventRecord,
+  decodedData: unknown,
+  metadata: EventMetadata,
+  registry: EventRegistry,
+): DomainEvent {
   const definition = registry.get(record.eventType);
-  let data = typeof record.data === 'string' ? fromJson(record.data) : reviveJson(record.data);
+  let data = decodedData;
   for (let version = record.eventVersion; version < definition.version; version += 1) {
     const upcaster = definition.upcasters.get(version);
     if (upcaster === undefined) {
@@ -153,7 +100,7 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
     occurredAt: record.occurredAt instanceof Date ? record.occurredAt : new Date(record.occurredAt),
     correlationId: record.correlationId,
     causationId: record.causationId,
-    metadata: metadataOf(record.metadata),
+    metadata,
     data,
   };
   if (record.tenantId !== null) event.tenantId = record.tenantId;
@@ -161,17 +108,63 @@ export function deserializeEvent(record: StoredEventRecord, registry: EventRegis
   return Object.freeze(event);
 }
 
-const EMPTY_METADATA: EventMetadata = Object.freeze({});
+/**
+ * {@link deserializeEvent} for an event read from a store: any failure (unknown type, upcaster,
+ * schema, malformed JSON) throws {@link EventDecodingError} naming the event and its position, with
+ * the record as stored and the original error as `cause`.
+ */
+export function decodeStoredEvent(
+  record: StoredEventRecord,
+  registry: EventRegistry,
+  globalPosition?: number,
+): DomainEvent {
+  try {
+    return deserializeEvent(record, registry);
+  } catch (error) {
+    throw new EventDecodingError(rawEventOf(record), globalPosition, { cause: error });
+  }
+}
 
-/** Stored metadata as a frozen object; the common empty case shares one instance. */
-function metadataOf(stored: unknown): EventMetadata {
-  if (stored === '{}') return EMPTY_METADATA;
-  // Parsed here or by the driver for this read, so nobody else holds it: freezing in place is safe.
-  const metadata = (typeof stored === 'string' ? fromJson(stored) : reviveJson(stored)) as Record<
-    string,
-    unknown
-  >;
-  return Object.keys(metadata).length === 0 ? EMPTY_METADATA : Object.freeze(metadata);
+/** A stored record in flat form: `data` and `metadata` as JSON text, `occurredAt` as ISO text. */
+export function rawEventOf(record: StoredEventRecord): SerializedEvent {
+  return {
+    eventId: record.eventId,
+    eventType: record.eventType,
+    eventVersion: record.eventVersion,
+    aggregateId: record.aggregateId,
+    aggregateType: record.aggregateType,
+    aggregateVersion: record.aggregateVersion,
+    occurredAt: isoText(record.occurredAt),
+    correlationId: record.correlationId,
+    causationId: record.causationId,
+    tenantId: record.tenantId,
+    actorId: record.actorId,
+    metadata: jsonText(record.metadata),
+    data: jsonText(record.data),
+  };
+}
+
+function isoText(value: string | Date): string {
+  if (typeof value === 'string') return value;
+  return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+}
+
+/** Text as stored; an already-parsed value (JSONB) as plain JSON, which is what the database holds. */
+function jsonText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+/** Decoded metadata as a frozen object; the common empty case shares one instance. */
+function metadataOf(decoded: unknown): EventMetadata {
+  if (decoded === null || typeof decoded !== 'object' || Array.isArray(decoded))
+    throw new SerializationError('Event metadata is not a JSON object');
+  // Parsed for this read, so nobody else holds it: freezing in place is safe.
+  return Object.keys(decoded).length === 0 ? EMPTY_METADATA : Object.freeze(decoded as EventMetadata);
 }
 
 /**
@@ -188,9 +181,10 @@ export function decodeEvent(json: string | Uint8Array, registry: EventRegistry):
     typeof json === 'string'
       ? json
       : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8');
+  // One parse revives the whole document, `data` and `metadata` included: they are not revived again.
   const record = fromJson(text);
   if (!isEncodedEvent(record)) throw new SerializationError('Message is not an encoded event');
-  return deserializeEvent(record, registry);
+  return eventOf(record, record.data, metadataOf(record.metadata), registry);
 }
 
 function isEncodedEvent(value: unknown): value is StoredEventRecord {

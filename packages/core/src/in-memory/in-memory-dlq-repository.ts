@@ -8,7 +8,13 @@ import {
 } from '../observability/attributes.ts';
 import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
 import { SpanNames } from '../observability/span-names.ts';
-import type { DLQEntry, DLQFailure, DLQListOptions, DLQRepository } from '../ports/dlq-repository.ts';
+import {
+  failedEventIdentity,
+  type DLQEntry,
+  type DLQFailure,
+  type DLQListOptions,
+  type DLQRepository,
+} from '../ports/dlq-repository.ts';
 
 export class InMemoryDLQRepository implements DLQRepository {
   readonly #entries = new Map<string, DLQEntry>();
@@ -19,22 +25,25 @@ export class InMemoryDLQRepository implements DLQRepository {
   }
 
   add(failure: DLQFailure): Promise<DLQEntry> {
+    const { eventId, eventType } = failedEventIdentity(failure);
     const attributes = {
       [ATTR_SUBSCRIPTION_NAME]: failure.consumerName,
-      [ATTR_EVENT_ID]: failure.event.eventId,
-      [ATTR_EVENT_TYPE]: failure.event.eventType,
+      [ATTR_EVENT_ID]: eventId,
+      [ATTR_EVENT_TYPE]: eventType,
       [ATTR_RETRY_COUNT]: failure.retryCount,
     };
     return this.#tracer.run(SpanNames.dlq.add, { attributes }, async () => {
       const now = new Date();
       const existing = [...this.#entries.values()].find(
-        (entry) =>
-          entry.consumerName === failure.consumerName && entry.event.eventId === failure.event.eventId,
+        (entry) => entry.consumerName === failure.consumerName && entry.eventId === eventId,
       );
       const entry: DLQEntry = {
         id: existing?.id ?? randomUUID(),
         consumerName: failure.consumerName,
-        event: failure.event,
+        eventId,
+        eventType,
+        event: failure.event ?? null,
+        raw: failure.raw ?? null,
         globalPosition: failure.globalPosition ?? null,
         ...describeError(failure.error),
         retryCount: failure.retryCount,

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '../events/domain-event.ts';
 import { defaultRegistry, type EventRegistry } from '../events/event-registry.ts';
-import { deserializeEvent, serializeEvent, type SerializedEvent } from '../events/serialization.ts';
+import { decodeStoredEvent, serializeEvent, type SerializedEvent } from '../events/serialization.ts';
 import { validateEvent } from '../events/validation.ts';
 import { ClosedError, errorTypeOf } from '../errors.ts';
 import { getLogger, LoggerNames } from '../logging/logger.ts';
@@ -8,9 +8,16 @@ import type { TelemetryOptions } from '../observability/component-tracer.ts';
 import { EventStoreTelemetry } from '../observability/event-store-telemetry.ts';
 import type { MetricsOptions } from '../observability/metrics.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
-import { readAllPages, type ReadAllPageRequest } from '../ports/read-all-pages.ts';
+import {
+  decodePageEntry,
+  readAllPages,
+  type ReadAllPageEntry,
+  type ReadAllPageRequest,
+} from '../ports/read-all-pages.ts';
 import {
   assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
   streamIdOf,
   type AppendResult,
   type EventStore,
@@ -104,7 +111,7 @@ export class InMemoryEventStore implements EventStore {
     return this.#telemetry.getEvents(aggregateId, aggregateType, fromVersion, () => {
       this.#assertOpen();
       const stream = this.#streams.get(streamKey(aggregateType, aggregateId)) ?? [];
-      const events = stream.slice(fromVersion).map((row) => deserializeEvent(row.record, this.#registry));
+      const events = stream.slice(fromVersion).map((row) => decodeStoredEvent(row.record, this.#registry));
       return { aggregateId, aggregateType, events, version: stream.length };
     });
   }
@@ -116,6 +123,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
+    assertId('aggregateType', aggregateType);
     this.#assertOpen();
     return this.#rows
       .filter(
@@ -124,15 +132,17 @@ export class InMemoryEventStore implements EventStore {
           (options.tenantId === undefined || row.record.tenantId === options.tenantId) &&
           (options.fromTimestamp === undefined || new Date(row.record.occurredAt) > options.fromTimestamp),
       )
-      .map((row) => deserializeEvent(row.record, this.#registry));
+      .map((row) => decodeStoredEvent(row.record, this.#registry));
   }
 
   async eventExists(eventId: string): Promise<boolean> {
+    assertId('eventId', eventId);
     this.#assertOpen();
     return this.#eventIds.has(eventId);
   }
 
   async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
+    assertStreamArguments(aggregateId, aggregateType);
     this.#assertOpen();
     return this.#streams.get(streamKey(aggregateType, aggregateId))?.length ?? 0;
   }
@@ -156,9 +166,9 @@ export class InMemoryEventStore implements EventStore {
     await this.close();
   }
 
-  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): StoredEvent[] {
+  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): ReadAllPageEntry[] {
     this.#assertOpen();
-    const page: StoredEvent[] = [];
+    const page: ReadAllPageEntry[] = [];
     for (
       let index = Math.max(0, fromPosition);
       index < this.#rows.length && page.length < limit;
@@ -167,13 +177,7 @@ export class InMemoryEventStore implements EventStore {
       const row = this.#rows[index]!;
       if (eventTypes && !eventTypes.includes(row.record.eventType)) continue;
       if (aggregateTypes && !aggregateTypes.includes(row.record.aggregateType)) continue;
-      page.push({
-        event: deserializeEvent(row.record, this.#registry),
-        streamId: row.streamId,
-        streamPosition: row.record.aggregateVersion,
-        globalPosition: row.globalPosition,
-        storedAt: row.storedAt,
-      });
+      page.push(decodePageEntry(row.record, this.#registry, row.globalPosition, row.storedAt));
     }
     return page;
   }

@@ -1,7 +1,7 @@
 import type { Span } from './otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import type { AppendResult, ExpectedVersion } from '../ports/event-store.ts';
-import { assertAppendArguments, streamIdOf } from '../ports/event-store.ts';
+import { assertAppendArguments, assertStreamArguments, streamIdOf } from '../ports/event-store.ts';
 import {
   ATTR_AGGREGATE_ID,
   ATTR_AGGREGATE_TYPE,
@@ -109,10 +109,12 @@ export class EventStoreTelemetry {
     return this.tracer.run(
       this.#config.spanNames.appendEvents,
       { kind: this.#config.kind, attributes },
-      async (span) => {
+      async (span, spanContext) => {
         let outcome: 'ok' | 'error' = 'error';
         try {
-          const result = await write(stampTraceContext(events), span);
+          // From the context holding the append span, never the active one: without a context
+          // manager the active context is the root and would carry no trace.
+          const result = await write(stampTraceContext(events, spanContext), span);
           span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
           this.#instruments()?.eventsAppended.add(result.written, this.#metricAttributes.written);
           outcome = 'ok';
@@ -152,6 +154,11 @@ export class EventStoreTelemetry {
     fromVersion: number,
     read: () => Promise<T> | T,
   ): Promise<T> {
+    try {
+      assertStreamArguments(aggregateId, aggregateType);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const attributes: Attributes = {
       ...this.#config.attributes,
       ...this.#operation('SELECT', 'get_events'),

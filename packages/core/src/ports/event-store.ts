@@ -68,7 +68,19 @@ export interface EventStoreCapabilities {
 }
 
 /**
+ * The longest aggregate id, aggregate type or event id a store accepts, in UTF-16 code units
+ * (`string.length`). At most 3 bytes of UTF-8 each, so a stream key (id and type) stays well under
+ * PostgreSQL's index row limit (2,704 bytes) and every store takes the same ids.
+ */
+export const MAX_ID_LENGTH = 255;
+
+/**
  * An append-only log of events, in streams per aggregate, with one global order.
+ *
+ * Ids: `aggregateId`, `aggregateType` and `eventId` are non-empty, well-formed UTF-16 (no lone
+ * surrogate, which a database would rewrite to U+FFFD so that two ids share one stream), contain no
+ * NUL character, and are at most {@link MAX_ID_LENGTH} code units long. Any other id is refused
+ * with `InvalidArgumentError` before any I/O, by appends and reads alike, in every store.
  *
  * Ordering guarantee of `readAll`: events come in increasing global position, and a reader never
  * sees position `p` before every event with a lower position is visible (no gaps filled in later),
@@ -161,10 +173,7 @@ export function assertAppendArguments(
   aggregateType: string,
   events: readonly DomainEvent[],
 ): void {
-  if (typeof aggregateId !== 'string' || aggregateId.length === 0)
-    throw new InvalidArgumentError('aggregateId must be a non-empty string');
-  if (typeof aggregateType !== 'string' || aggregateType.length === 0)
-    throw new InvalidArgumentError('aggregateType must be a non-empty string');
+  assertStreamArguments(aggregateId, aggregateType);
   if (!Array.isArray(events)) throw new InvalidArgumentError('events must be an array');
   const ids = new Set<string>();
   for (const event of events as readonly unknown[] as readonly DomainEvent[]) {
@@ -175,8 +184,35 @@ export function assertAppendArguments(
         `${event.eventType} ${event.eventId} belongs to ${event.aggregateType} ${event.aggregateId}, not ${aggregateType} ${aggregateId}`,
       );
     }
+    assertId('eventId', event.eventId);
     if (ids.has(event.eventId))
       throw new InvalidArgumentError(`Event id ${event.eventId} appears twice in one append`);
     ids.add(event.eventId);
   }
+}
+
+/** Checks the ids naming a stream (see the id rules on {@link EventStore}); bad ids throw `InvalidArgumentError`. */
+export function assertStreamArguments(aggregateId: string, aggregateType: string): void {
+  assertId('aggregateId', aggregateId);
+  assertId('aggregateType', aggregateType);
+}
+
+/**
+ * Checks one id against the rules on {@link EventStore}: a non-empty, well-formed string without NUL,
+ * at most {@link MAX_ID_LENGTH} code units. Otherwise `InvalidArgumentError`, naming the rule (the
+ * id itself is not quoted whole: it may be huge or unprintable).
+ */
+export function assertId(name: string, id: unknown): void {
+  if (typeof id !== 'string' || id.length === 0)
+    throw new InvalidArgumentError(`${name} must be a non-empty string`);
+  if (id.length > MAX_ID_LENGTH)
+    throw new InvalidArgumentError(
+      `${name} is ${id.length} characters long; the limit is ${MAX_ID_LENGTH} (${JSON.stringify(id.slice(0, 32))}...)`,
+    );
+  if (!id.isWellFormed())
+    throw new InvalidArgumentError(
+      `${name} ${JSON.stringify(id)} is not well-formed UTF-16: it contains a lone surrogate`,
+    );
+  if (id.includes('\u0000'))
+    throw new InvalidArgumentError(`${name} ${JSON.stringify(id)} contains a NUL character`);
 }

@@ -1,6 +1,6 @@
-import type { Context } from '../observability/otel-types.ts';
+import type { Context, ObservableResult } from '../observability/otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
-import { ClosedError, errorTypeOf, InvalidArgumentError } from '../errors.ts';
+import { ClosedError, errorTypeOf, EventDecodingError, InvalidArgumentError } from '../errors.ts';
 import { getLogger, LoggerNames } from '../logging/logger.ts';
 import {
   ATTR_BATCH_SIZE,
@@ -18,9 +18,10 @@ import type { TracePropagationMode } from '../observability/propagation.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
 import { contextFromEvent, linksToEvents } from '../observability/trace-context.ts';
 import type { CheckpointRepository } from '../ports/checkpoint-repository.ts';
-import type { DLQRepository } from '../ports/dlq-repository.ts';
+import type { DLQFailure, DLQRepository } from '../ports/dlq-repository.ts';
 import { invokeHandler, type EventHandler } from '../ports/event-bus.ts';
 import type { EventStore, StoredEvent } from '../ports/event-store.ts';
+import type { ReadAllPageEntry } from '../ports/read-all-pages.ts';
 import type { Projection } from '../projections/projection.ts';
 import { exponentialBackoff, sleep, type RetryPolicy } from './retry-policy.ts';
 
@@ -34,7 +35,11 @@ export interface SubscriptionRunnerOptions extends TelemetryOptions, MetricsOpti
   readonly checkpointRepository: CheckpointRepository;
   /** A projection, or any event handler. */
   readonly subscriber: Projection | EventHandler;
-  /** Where failed events go after the last retry. Without one, the runner stops at a failing event. */
+  /**
+   * Where failed events go after the last retry, and events that cannot be decoded (in their raw
+   * form, without retries: decoding again gives the same answer). Without one, the runner stops at
+   * such an event.
+   */
   readonly dlqRepository?: DLQRepository;
   /** Default `checkpoint` (start after the stored checkpoint, or from the beginning). */
   readonly startFrom?: StartFrom;
@@ -56,7 +61,12 @@ export interface SubscriptionRunnerOptions extends TelemetryOptions, MetricsOpti
  * with idle back-off always). Checkpoints after each successful batch, so delivery is at least
  * once. A failing event is retried with back-off; after the last retry it goes to the DLQ and
  * the runner moves on, or, without a DLQ, the runner stops there (state `failed`) and never
- * checkpoints past it.
+ * checkpoints past it. An event the store cannot decode (`EventDecodingError`) goes to the DLQ in
+ * its raw form at once; the events around it are delivered as usual.
+ *
+ * With a DLQ, the `eventsource.dlq.size` gauge is observed (asked of `DLQRepository.count` for
+ * this subscription on each collection) while the runner runs, so it stays true when an operator
+ * resolves entries.
  */
 export class SubscriptionRunner {
   readonly name: string;
@@ -100,7 +110,7 @@ export class SubscriptionRunner {
           unit: 's',
           description: 'Time from an event being stored to a subscription processing it',
         }),
-        dlqSize: meter.createGauge?.('eventsource.dlq.size', {
+        dlqSize: meter.createObservableGauge?.('eventsource.dlq.size', {
           unit: '{event}',
           description: 'Unresolved DLQ entries',
         }),
@@ -175,9 +185,31 @@ export class SubscriptionRunner {
     this.#abort = new AbortController();
     this.#state = 'catching_up';
     const unsubscribe = this.#options.eventStore.onAppend(() => this.#wake?.());
-    this.#loop = this.#run(this.#abort.signal).finally(unsubscribe);
+    const stopObserving = this.#observeDlqSize();
+    this.#loop = this.#run(this.#abort.signal).finally(() => {
+      unsubscribe();
+      stopObserving();
+    });
     await this.waitForPosition(head);
     if (this.#state === 'catching_up') this.#state = 'live';
+  }
+
+  /** Registers the DLQ size callback for this run; returns its removal. */
+  #observeDlqSize(): () => void {
+    const dlq = this.#options.dlqRepository;
+    const gauge = dlq === undefined ? undefined : this.#instruments()?.dlqSize;
+    if (dlq === undefined || gauge === undefined) return () => undefined;
+    const attributes = { [ATTR_SUBSCRIPTION_NAME]: this.name };
+    const observe = async (result: ObservableResult): Promise<void> => {
+      try {
+        result.observe(await dlq.count({ consumerName: this.name }), attributes);
+      } catch (error) {
+        // A closed or unreachable DLQ gives no reading this time rather than a stale one.
+        this.#logger.debug({ subscription: this.name, error: errorTypeOf(error) }, 'DLQ size not observed');
+      }
+    };
+    gauge.addCallback(observe);
+    return () => gauge.removeCallback(observe);
   }
 
   async #resolveStart(): Promise<number> {
@@ -241,22 +273,31 @@ export class SubscriptionRunner {
     await this.#options.checkpointRepository.updateCheckpoint(this.name, { position: head, processed: 0 });
   }
 
-  async #readBatch(): Promise<StoredEvent[]> {
-    const batch: StoredEvent[] = [];
+  /**
+   * The next batch. An event the store cannot decode ends it, as its last entry: the events before
+   * it are delivered, it is dead-lettered, and the next read starts after it.
+   */
+  async #readBatch(): Promise<ReadAllPageEntry[]> {
+    const batch: ReadAllPageEntry[] = [];
     const eventTypes = this.#options.eventTypes ?? subscriberEventTypes(this.#options.subscriber);
     const batchSize = this.#options.batchSize ?? 100;
-    for await (const stored of this.#options.eventStore.readAll({
-      fromPosition: this.#position,
-      limit: batchSize,
-      pageSize: batchSize,
-      ...(eventTypes === undefined ? {} : { eventTypes }),
-    })) {
-      batch.push(stored);
+    try {
+      for await (const stored of this.#options.eventStore.readAll({
+        fromPosition: this.#position,
+        limit: batchSize,
+        pageSize: batchSize,
+        ...(eventTypes === undefined ? {} : { eventTypes }),
+      })) {
+        batch.push(stored);
+      }
+    } catch (error) {
+      if (!(error instanceof EventDecodingError) || error.globalPosition === undefined) throw error;
+      batch.push({ globalPosition: error.globalPosition, error });
     }
     return batch;
   }
 
-  #processBatch(batch: readonly StoredEvent[], signal: AbortSignal): Promise<void> {
+  #processBatch(batch: readonly ReadAllPageEntry[], signal: AbortSignal): Promise<void> {
     const attributes = {
       [ATTR_SUBSCRIPTION_NAME]: this.name,
       [ATTR_BATCH_SIZE]: batch.length,
@@ -265,31 +306,38 @@ export class SubscriptionRunner {
       [SemanticAttributes.messagingOperationType]: 'process',
       [SemanticAttributes.messagingBatchMessageCount]: batch.length,
     };
-    const links = this.#tracer.enabled ? linksToEvents(batch.map((stored) => stored.event)) : [];
+    const links = this.#tracer.enabled
+      ? linksToEvents(batch.flatMap((entry) => ('event' in entry ? [entry.event] : [])))
+      : [];
     return this.#tracer.run(
       SpanNames.subscription.processBatch,
       { kind: SpanKinds.consumer, attributes, links },
       async (span) => {
         let processed = 0;
-        let last: StoredEvent | undefined;
+        let last: ReadAllPageEntry | undefined;
         try {
-          for (const stored of batch) {
+          for (const entry of batch) {
             if (signal.aborted) break;
-            const handled = await this.#processEvent(stored, signal);
-            if (!handled) break;
+            if ('error' in entry) {
+              await this.#deadLetterUndecodable(entry.error);
+            } else {
+              const handled = await this.#processEvent(entry, signal);
+              if (!handled) break;
+              this.#instruments()?.freshness.record((Date.now() - entry.storedAt.getTime()) / 1000, {
+                [ATTR_SUBSCRIPTION_NAME]: this.name,
+              });
+            }
             processed += 1;
-            last = stored;
-            this.#position = stored.globalPosition;
-            this.#instruments()?.freshness.record((Date.now() - stored.storedAt.getTime()) / 1000, {
-              [ATTR_SUBSCRIPTION_NAME]: this.name,
-            });
+            last = entry;
+            this.#position = entry.globalPosition;
           }
         } finally {
           if (last !== undefined) {
+            const lastEvent = 'error' in last ? last.error : last.event;
             await this.#options.checkpointRepository.updateCheckpoint(this.name, {
               position: last.globalPosition,
-              eventId: last.event.eventId,
-              eventType: last.event.eventType,
+              eventId: lastEvent.eventId,
+              eventType: lastEvent.eventType,
               processed,
             });
             const head = await this.#options.eventStore.getGlobalPosition();
@@ -325,38 +373,52 @@ export class SubscriptionRunner {
           if (signal.aborted) return false;
           continue;
         }
-        const dlq = this.#options.dlqRepository;
-        if (dlq === undefined) throw error;
-        await this.#tracer.run(
-          SpanNames.subscription.deadLetter,
-          {
-            attributes: {
-              [ATTR_SUBSCRIPTION_NAME]: this.name,
-              [ATTR_EVENT_ID]: stored.event.eventId,
-              [ATTR_RETRY_COUNT]: retry,
-            },
-          },
-          async (span) => {
-            recordError(span, error);
-            await dlq.add({
-              consumerName: this.name,
-              event: stored.event,
-              globalPosition: stored.globalPosition,
-              error,
-              retryCount: retry,
-            });
-          },
-        );
-        this.#instruments()?.dlqSize?.record(await dlq.count({ consumerName: this.name }), {
-          [ATTR_SUBSCRIPTION_NAME]: this.name,
+        if (this.#options.dlqRepository === undefined) throw error;
+        await this.#deadLetter({
+          consumerName: this.name,
+          event: stored.event,
+          globalPosition: stored.globalPosition,
+          error,
+          retryCount: retry,
         });
-        this.#logger.error(
-          { subscription: this.name, event_id: stored.event.eventId, error: errorTypeOf(error) },
-          'event sent to the DLQ',
-        );
         return true;
       }
     }
+  }
+
+  /** An event the store cannot decode: to the DLQ in its stored form, or, without a DLQ, the runner stops. */
+  async #deadLetterUndecodable(error: EventDecodingError): Promise<void> {
+    if (this.#options.dlqRepository === undefined) throw error;
+    await this.#deadLetter({
+      consumerName: this.name,
+      raw: error.raw,
+      ...(error.globalPosition === undefined ? {} : { globalPosition: error.globalPosition }),
+      error,
+      retryCount: 0,
+    });
+  }
+
+  async #deadLetter(failure: DLQFailure): Promise<void> {
+    const dlq = this.#options.dlqRepository!;
+    const eventId = (failure.event ?? failure.raw).eventId;
+    await this.#tracer.run(
+      SpanNames.subscription.deadLetter,
+      {
+        attributes: {
+          [ATTR_SUBSCRIPTION_NAME]: this.name,
+          [ATTR_EVENT_ID]: eventId,
+          [ATTR_RETRY_COUNT]: failure.retryCount,
+        },
+      },
+      async (span) => {
+        recordError(span, failure.error);
+        await dlq.add(failure);
+      },
+    );
+    this.#logger.error(
+      { subscription: this.name, event_id: eventId, error: errorTypeOf(failure.error) },
+      'event sent to the DLQ',
+    );
   }
 
   #deliver(event: DomainEvent): Promise<void> {

@@ -13,6 +13,7 @@ import {
 } from '@eventsource/core';
 import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
+import { eventStoreHardeningCases } from './event-store-hardening-cases.ts';
 import {
   ContractItemAdded,
   ContractNoteTaken,
@@ -362,6 +363,7 @@ export function eventStoreContract(
       await expect(store.close()).resolves.toBeUndefined();
     });
 
+    eventStoreHardeningCases(() => ({ store, registry, telemetry }));
 
     it('uses the registry it was given for reading', async () => {
       const cartId = uniqueId('cart');
