@@ -6,6 +6,11 @@ import { runDemo } from '../src/driver/demo-run.ts';
 import { buses } from '../src/platform/buses.ts';
 import { findChain } from './trace-chain.ts';
 
+/** The seed names the consumer span `process` for Redis Streams, `consume` elsewhere. */
+function consumerSpanName(bus: string): string {
+  return bus === 'redis' ? 'eventsource.event_bus.process' : 'eventsource.event_bus.consume';
+}
+
 const pool = new pg.Pool({ connectionString: serviceAddresses().postgresUrl, max: 2 });
 const schemas: string[] = [];
 
@@ -45,7 +50,7 @@ describe.each(Object.keys(buses))('full mode on PostgreSQL and %s, traced to Jae
         kind: 'producer',
         relation: 'child',
       },
-      { service: 'order-worker', name: 'eventsource.event_bus.consume', kind: 'consumer', relation: 'child' },
+      { service: 'order-worker', name: consumerSpanName(bus), kind: 'consumer', relation: 'child' },
       { service: 'order-worker', name: 'eventsource.event_bus.dispatch', relation: 'child' },
     ]);
     const dispatch = chain.at(-1)!;

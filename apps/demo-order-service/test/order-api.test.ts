@@ -20,6 +20,8 @@ const settings: Settings = {
   destinationPrefix: 'unused',
   consumerGroup: 'unused',
   kafkaBrokers: 'unused',
+  rabbitmqUrl: 'unused',
+  redisUrl: 'unused',
   port: 0,
   host: '127.0.0.1',
 };

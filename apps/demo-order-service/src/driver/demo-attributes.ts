@@ -1,6 +1,11 @@
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
 
 const MESSAGING = ['messaging.system', 'messaging.destination.name', 'eventsource.event.type'];
+const MESSAGING_SPANS = [
+  'eventsource.event_bus.publish',
+  'eventsource.event_bus.consume',
+  'eventsource.event_bus.process',
+];
 
 /**
  * The attributes the demo prints: per kind of span, the one or two that say what it did (the
@@ -15,7 +20,7 @@ export function demoAttributes(key: string, span: TraceSpan): boolean {
   if (span.name.endsWith('.append_events')) {
     return key === 'eventsource.event.type' || key === 'eventsource.position';
   }
-  if (span.name === 'eventsource.event_bus.publish' || span.name === 'eventsource.event_bus.consume') {
+  if (MESSAGING_SPANS.includes(span.name)) {
     return MESSAGING.includes(key);
   }
   if (span.name === 'eventsource.event_bus.dispatch') return key === 'eventsource.handler.count';

@@ -55,9 +55,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ? {
           DEMO_MODE: 'embedded',
           DEMO_SQLITE_FILE: join(logDirectory, 'demo.db'),
+          // The signal-specific variables, which win over any general ones set in the caller's shell.
           OTEL_TRACES_EXPORTER: 'otlp',
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces`,
+          OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
         }
       : definedEnv({
           DEMO_MODE: 'full',

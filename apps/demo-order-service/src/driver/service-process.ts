@@ -32,8 +32,10 @@ export class ServiceProcess {
     timeoutMs = 20_000,
   ): Promise<ServiceProcess> {
     const log = createWriteStream(logFile, { flags: 'a' });
+    // Each process names itself: a service name set in the caller's shell would merge the two.
+    const { OTEL_SERVICE_NAME: _ignored, ...inherited } = process.env;
     const child = fork(ENTRIES[name], [], {
-      env: { ...process.env, ...env, PORT: '0' },
+      env: { ...inherited, ...env, PORT: '0' },
       execArgv: ['--conditions=@eventsource/source'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -1,5 +1,7 @@
 import type { EventBus, EventRegistry } from '@eventsource/core';
 import { KafkaEventBus } from '@eventsource/bus-kafka';
+import { RabbitMQEventBus } from '@eventsource/bus-rabbitmq';
+import { RedisEventBus } from '@eventsource/bus-redis';
 import { InvalidArgumentError } from '@eventsource/core';
 import type { Settings } from './settings.ts';
 
@@ -22,6 +24,24 @@ export const buses: Readonly<Record<string, (options: BusOptions) => EventBus>> 
       topicPrefix: settings.destinationPrefix,
       consumerGroup,
       registry,
+    }),
+  rabbitmq: ({ settings, registry, consumerGroup }) =>
+    new RabbitMQEventBus({
+      rabbitmqUrl: settings.rabbitmqUrl,
+      exchangeName: settings.destinationPrefix,
+      consumerGroup,
+      registry,
+      // One message at a time keeps each order's events in order (the default 10 are handled at once).
+      prefetchCount: 1,
+    }),
+  redis: ({ settings, registry, consumerGroup }) =>
+    new RedisEventBus({
+      redisUrl: settings.redisUrl,
+      streamPrefix: settings.destinationPrefix,
+      consumerGroup,
+      registry,
+      // Bounds how long a stop waits for a blocking read to return (default 5 s).
+      blockMs: 1000,
     }),
 };
 

@@ -21,6 +21,10 @@ export interface Settings {
   /** Full mode: the worker's consumer group. */
   readonly consumerGroup: string;
   readonly kafkaBrokers: string;
+  /** May carry a password: never logged (the bus redacts it in its own telemetry). */
+  readonly rabbitmqUrl: string;
+  /** May carry a password: never logged (the bus redacts it in its own telemetry). */
+  readonly redisUrl: string;
   /** Port of the process's HTTP server; 0 picks a free one (reported to a parent process). */
   readonly port: number;
   readonly host: string;
@@ -58,6 +62,8 @@ export function readSettings(defaultPort: number): Settings {
     destinationPrefix: text('DEMO_DESTINATION_PREFIX', 'demo-orders'),
     consumerGroup: text('DEMO_CONSUMER_GROUP', 'order-worker'),
     kafkaBrokers: text('EVENTSOURCE_KAFKA_BROKERS', '127.0.0.1:9092'),
+    rabbitmqUrl: text('EVENTSOURCE_RABBITMQ_URL', 'amqp://guest:guest@127.0.0.1:5672'),
+    redisUrl: text('EVENTSOURCE_REDIS_URL', 'redis://127.0.0.1:6379'),
     port,
     host: text('HOST', '127.0.0.1'),
   };

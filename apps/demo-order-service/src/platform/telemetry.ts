@@ -30,7 +30,7 @@ function untraced(request: IncomingMessage): boolean {
 export function startTelemetry(serviceName: string): Telemetry {
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({
-    serviceName: process.env.OTEL_SERVICE_NAME ?? serviceName,
+    serviceName: process.env.OTEL_SERVICE_NAME || serviceName,
     metricReaders: [prometheus],
     logRecordProcessors: [],
     instrumentations: [

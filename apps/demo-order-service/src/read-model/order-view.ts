@@ -25,9 +25,27 @@ export interface OrderReadModel {
   close(): Promise<void>;
 }
 
-/** The view after `event`, or `undefined` when the event is not newer than `view`. */
+/**
+ * An order event arrived before an earlier one of the same order (a bus that does not keep one
+ * aggregate's events in order, or a redelivery overtaken by a later event). Failing the delivery
+ * lets the bus retry it after back-off, by which time the earlier event has been applied.
+ */
+export class EventOutOfOrderError extends Error {
+  override readonly name = 'EventOutOfOrderError';
+}
+
+/**
+ * The view after `event`, or `undefined` when the event is not newer than `view` (already applied:
+ * at-least-once delivery). Throws {@link EventOutOfOrderError} when an earlier event is missing.
+ */
 export function evolveView(view: OrderView | undefined, event: DomainEvent): OrderView | undefined {
-  if (view !== undefined && event.aggregateVersion <= view.version) return undefined;
+  const current = view?.version ?? 0;
+  if (event.aggregateVersion <= current) return undefined;
+  if (event.aggregateVersion > current + 1) {
+    throw new EventOutOfOrderError(
+      `${event.eventType} of order ${event.aggregateId} is version ${event.aggregateVersion}, the read model is at ${current}`,
+    );
+  }
   const base: OrderView = view ?? {
     orderId: event.aggregateId,
     customerId: '',
