@@ -4,7 +4,9 @@ import { join } from 'node:path';
 
 const root = import.meta.dirname;
 const projects = ['packages', 'examples', 'apps', 'tooling']
-  .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(group, name)) : []))
+  .flatMap((group) =>
+    existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(group, name)) : [],
+  )
   .concat(['bench'])
   .filter((dir) => existsSync(join(root, dir, 'jest.config.js')))
   .map((dir) => `<rootDir>/${dir}`);

@@ -129,12 +129,12 @@ export class KafkaClients {
 
   /** Disconnects the producer and admin client, if they were created. */
   async close(): Promise<void> {
-    const clients = [this.#producer, this.#admin];
+    const clients = [this.#producer, this.#admin].filter((client) => client !== undefined);
     this.#producer = undefined;
     this.#admin = undefined;
     await Promise.all(
       clients.map((client) =>
-        client?.then(
+        client.then(
           (connected) => connected.disconnect(),
           () => undefined,
         ),

@@ -55,7 +55,7 @@ describe('SQLiteSnapshotStore', () => {
 
   it('refuses a database from a newer snapshot schema, and a file that is not a database', () => {
     const file = directory.path();
-    new SQLiteSnapshotStore({ database: file }).close();
+    void new SQLiteSnapshotStore({ database: file }).close();
     const database = new Database(file);
     database
       .prepare('UPDATE eventsource_schema_versions SET version = ? WHERE component = ?')
