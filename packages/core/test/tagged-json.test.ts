@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { payload } from './payload-arbitrary.ts';
 import {
   decodeEvent,
   defineEvent,
@@ -11,32 +12,6 @@ import {
   deserializeEvent,
   toJson,
 } from '../src/index.ts';
-
-/** Keys that collide with the encoding's tags and escapes, mixed with ordinary ones. */
-const key = fc.oneof(
-  fc.constantFrom('$date', '$bigint', '$$date', '$$bigint', '$$$date', '$', '$dat', 'date', 'bigint', 'a'),
-  fc.string({ maxLength: 6 }),
-);
-
-/** JSON-safe leaves plus the two types the encoding adds (no NaN, no -0: JSON has neither). */
-const leaf = fc.oneof(
-  fc.string(),
-  fc.integer(),
-  fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => (Object.is(value, -0) ? 0 : value)),
-  fc.boolean(),
-  fc.constant(null),
-  fc.bigInt(),
-  fc.date({ noInvalidDate: true }),
-  fc.constantFrom('12x', 'not a date', '2026-01-01T00:00:00.000Z', '12'),
-);
-
-/** Any payload: nested objects and arrays, often one-key objects spelled like tags. */
-export const payload = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object'), tie('single')),
-  array: fc.array(tie('value'), { maxLength: 4 }),
-  object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
-  single: fc.tuple(key, tie('value')).map(([name, value]) => ({ [name]: value })),
-})).value;
 
 const Anything = defineEvent<unknown, 'Anything'>('Anything', { aggregateType: 'Thing' });
 const registry = new EventRegistry();

@@ -23,7 +23,7 @@ import {
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  migrate,
+  applyMigrations,
   SQLiteConnection,
   translateSqliteError,
   type SQLiteConnectionOptions,
@@ -66,7 +66,7 @@ export class SQLiteSnapshotStore implements SnapshotStore {
     this.#connection = new SQLiteConnection(options, 'SQLiteSnapshotStore');
     const db = this.#connection.db;
     try {
-      const migrated = migrate(db, SNAPSHOT_SCHEMA_COMPONENT, SNAPSHOT_MIGRATIONS);
+      const migrated = applyMigrations(db, SNAPSHOT_SCHEMA_COMPONENT, SNAPSHOT_MIGRATIONS);
       if (migrated.from !== migrated.to) {
         getLogger(LoggerNames.snapshotsSqlite).info(
           { from: migrated.from, to: migrated.to, database: this.#connection.namespace },

@@ -9,7 +9,8 @@ export function sqliteCodeOf(error: unknown): string | undefined {
 /**
  * Translates a better-sqlite3 error into the library's hierarchy, keeping it as `cause`. Errors of
  * the library pass through; anything that is not a SQLite error is returned unchanged.
- * - `SQLITE_NOTADB` (the file is not a database) and constraint violations: `InvalidArgumentError`;
+ * - `SQLITE_NOTADB` (the file is not a database), constraint violations, and values SQLite refuses
+ *   (`SQLITE_TOOBIG` over its length limit, `SQLITE_MISMATCH`, `SQLITE_RANGE`): `InvalidArgumentError`;
  * - everything else (`SQLITE_BUSY` after the busy timeout, `SQLITE_LOCKED`, I/O errors, a full
  *   disk, a read-only or corrupt file): `UnavailableError`.
  */
@@ -22,12 +23,18 @@ export function translateSqliteError(error: unknown, operation: string): unknown
     return new InvalidArgumentError(`SQLite ${operation} failed: the file is not a SQLite database`, {
       cause: error,
     });
+  if (BAD_VALUE_CODES.has(code))
+    return new InvalidArgumentError(`SQLite ${operation} refused a value (${code}): ${message}`, {
+      cause: error,
+    });
   if (code.startsWith('SQLITE_CONSTRAINT'))
     return new InvalidArgumentError(`SQLite ${operation} rejected the write (${code}): ${message}`, {
       cause: error,
     });
   return new UnavailableError(`SQLite ${operation} failed (${code}): ${message}`, { cause: error });
 }
+
+const BAD_VALUE_CODES = new Set(['SQLITE_TOOBIG', 'SQLITE_MISMATCH', 'SQLITE_RANGE']);
 
 /**
  * The message of a driver error. better-sqlite3 registers its error class once per process, so

@@ -24,7 +24,7 @@ export interface MigrationOutcome {
  * version intact. A database at a version newer than `migrations.length` was written by a newer
  * release of the library: `SchemaVersionError`, nothing changed. Returns the versions before and after.
  */
-export function migrate(
+export function applyMigrations(
   db: SQLiteDatabase,
   component: string,
   migrations: readonly string[],

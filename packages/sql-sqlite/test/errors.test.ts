@@ -43,6 +43,25 @@ describe('translateSqliteError', () => {
     expect(sqliteMessageOf('a string')).toBe('a string');
   });
 
+  it('reports values SQLite refuses (too big, wrong type) as InvalidArgumentError, not UnavailableError', () => {
+    const database = new Database(':memory:');
+    database.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)');
+    const tooBig = thrownBy(() => database.prepare('SELECT zeroblob(?)').get(2_000_000_000));
+    const mismatch = thrownBy(() => database.prepare('INSERT INTO t VALUES (?)').run('abc'));
+    for (const [error, code] of [
+      [tooBig, 'SQLITE_TOOBIG'],
+      [mismatch, 'SQLITE_MISMATCH'],
+    ] as const) {
+      expect(sqliteCodeOf(error)).toBe(code);
+      const translated = translateSqliteError(error, 'append') as InvalidArgumentError;
+      expect(translated).toBeInstanceOf(InvalidArgumentError);
+      expect(translated.name).toBe('InvalidArgumentError');
+      expect(translated.message).toContain(code);
+      expect(translated.cause).toBe(error);
+    }
+    database.close();
+  });
+
   it('reports SQLITE_BUSY from a second connection as UnavailableError', () => {
     const directory = tempDirectory();
     try {

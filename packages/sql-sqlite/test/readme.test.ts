@@ -1,12 +1,12 @@
 import { expect, it } from '@jest/globals';
 import { InvalidArgumentError } from '@eventsource/core';
-import { migrate, SQLiteConnection, translateSqliteError } from '../src/index.ts';
+import { applyMigrations, SQLiteConnection, translateSqliteError } from '../src/index.ts';
 import { readmeExample } from '../../../tooling/config/readme-example.ts';
 
 it('runs the README usage example', () => {
   // README example, from here:
   const connection = new SQLiteConnection({ database: ':memory:' }, 'NoteStore');
-  const migrated = migrate(connection.db, 'notes', [
+  const migrated = applyMigrations(connection.db, 'notes', [
     'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)',
   ]);
   let refused: unknown;

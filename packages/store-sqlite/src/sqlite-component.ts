@@ -10,7 +10,7 @@ import {
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  migrate,
+  applyMigrations,
   SQLiteConnection,
   translateSqliteError,
   type SQLiteConnectionOptions,
@@ -37,7 +37,7 @@ export abstract class SQLiteComponent {
   protected constructor(options: SQLiteComponentOptions, component: string, table: string) {
     this.#connection = new SQLiteConnection(options, component);
     try {
-      migrate(this.#connection.db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
+      applyMigrations(this.#connection.db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
     } catch (error) {
       this.#connection.close();
       throw translateSqliteError(error, `schema migration of ${this.#connection.namespace}`);

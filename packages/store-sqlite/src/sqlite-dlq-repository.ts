@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
-  decodeEvent,
   defaultRegistry,
   describeError,
-  encodeEvent,
-  errorTypeOf,
-  getLogger,
-  LoggerNames,
+  failedEventIdentity,
   NotFoundError,
   type DLQEntry,
   type DLQFailure,
@@ -23,11 +19,13 @@ import {
   SpanNames,
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
+import { eventColumnOf, eventFromColumn } from './dlq-event-column.ts';
 import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component.ts';
 
 interface DLQRow {
   readonly id: string;
   readonly consumer_name: string;
+  readonly event_id: string;
   readonly event_type: string;
   readonly event: string;
   readonly global_position: number | null;
@@ -49,14 +47,12 @@ const DLQ_ID = 'eventsource.dlq.id';
  * failure again updates the row in one statement (retry count, last error, status back to
  * `failed`), so concurrent consumers never create two.
  *
- * An entry whose event this repository's registry cannot decode (a type it does not know, a failing
- * upcaster) cannot be a `DLQEntry`: `list` leaves it out and logs a warning naming its id, so one
- * such row does not hide all the others; `get` and `retry` of its id throw the decoding error.
- * `count` includes it.
+ * An entry whose event cannot be decoded (it was dead-lettered in its raw form, or this
+ * repository's registry does not know its type or cannot upcast it) comes back with `event: null`
+ * and its stored form as `raw`, from `get`, `list` and `retry` alike.
  */
 export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepository {
   readonly #registry: EventRegistry;
-  readonly #logger = getLogger(LoggerNames.storesSqlite);
   readonly #upsert: BetterSqlite3.Statement<unknown[], { id: string; first_failed_at: number }>;
   readonly #select: BetterSqlite3.Statement<[string], DLQRow>;
   readonly #list: BetterSqlite3.Statement<[Record<string, unknown>], DLQRow>;
@@ -93,10 +89,11 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
   }
 
   add(failure: DLQFailure): Promise<DLQEntry> {
+    const { eventId, eventType } = failedEventIdentity(failure);
     const attributes = {
       [ATTR_SUBSCRIPTION_NAME]: failure.consumerName,
-      [ATTR_EVENT_ID]: failure.event.eventId,
-      [ATTR_EVENT_TYPE]: failure.event.eventType,
+      [ATTR_EVENT_ID]: eventId,
+      [ATTR_EVENT_TYPE]: eventType,
       [ATTR_RETRY_COUNT]: failure.retryCount,
     };
     return this.span(SpanNames.dlq.add, 'UPSERT', attributes, () => {
@@ -107,9 +104,9 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
           this.#upsert.get(
             randomUUID(),
             failure.consumerName,
-            failure.event.eventId,
-            failure.event.eventType,
-            encodeEvent(failure.event),
+            eventId,
+            eventType,
+            eventColumnOf(failure),
             failure.globalPosition ?? null,
             described.errorType,
             described.errorMessage,
@@ -123,7 +120,10 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
       return {
         id: row.id,
         consumerName: failure.consumerName,
-        event: failure.event,
+        eventId,
+        eventType,
+        event: failure.event ?? null,
+        raw: failure.raw ?? null,
         globalPosition: failure.globalPosition ?? null,
         ...described,
         retryCount: failure.retryCount,
@@ -150,18 +150,7 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
       status: options.status ?? null,
       limit: options.limit ?? 100,
     };
-    const entries: DLQEntry[] = [];
-    for (const row of this.query(() => this.#list.all(parameters), 'dead letter list')) {
-      try {
-        entries.push(this.#entryOf(row));
-      } catch (error) {
-        this.#logger.warn(
-          { [DLQ_ID]: row.id, [ATTR_EVENT_TYPE]: row.event_type, error: errorTypeOf(error) },
-          'dead letter cannot be decoded; left out of the list',
-        );
-      }
-    }
-    return entries;
+    return this.query(() => this.#list.all(parameters), 'dead letter list').map((row) => this.#entryOf(row));
   }
 
   resolve(id: string, resolvedBy: string): Promise<void> {
@@ -197,7 +186,9 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
     return {
       id: row.id,
       consumerName: row.consumer_name,
-      event: decodeEvent(row.event, this.#registry),
+      eventId: row.event_id,
+      eventType: row.event_type,
+      ...eventFromColumn(row.event, { eventId: row.event_id, eventType: row.event_type }, this.#registry),
       globalPosition: row.global_position,
       errorType: row.error_type,
       errorMessage: row.error_message,

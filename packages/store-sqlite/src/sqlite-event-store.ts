@@ -1,13 +1,15 @@
 import {
   assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
+  decodePageEntry,
+  decodeStoredEvent,
   defaultRegistry,
-  deserializeEvent,
   errorTypeOf,
   getLogger,
   LoggerNames,
   readAllPages,
   serializeEvent,
-  streamIdOf,
   type AppendResult,
   type DomainEvent,
   type EventRegistry,
@@ -18,6 +20,7 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
+  type ReadAllPageEntry,
   type ReadAllPageRequest,
   type SerializedEvent,
   type StoredEvent,
@@ -176,7 +179,7 @@ export class SQLiteEventStore implements EventStore {
         () => this.#readStream.all(aggregateId, aggregateType, fromVersion),
         'read of a stream',
       );
-      const events = rows.map((row) => deserializeEvent(row, this.#registry));
+      const events = rows.map((row) => decodeStoredEvent(row, this.#registry));
       const version =
         rows.length > 0
           ? rows[rows.length - 1]!.aggregateVersion
@@ -192,6 +195,7 @@ export class SQLiteEventStore implements EventStore {
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
+    assertId('aggregateType', aggregateType);
     this.#connection.assertOpen();
     const parameters = {
       aggregateType,
@@ -199,15 +203,17 @@ export class SQLiteEventStore implements EventStore {
       fromTimestamp: options.fromTimestamp === undefined ? null : options.fromTimestamp.toISOString(),
     };
     const rows = this.#read(() => this.#readByType.all(parameters), 'read by aggregate type');
-    return rows.map((row) => deserializeEvent(row, this.#registry));
+    return rows.map((row) => decodeStoredEvent(row, this.#registry));
   }
 
   async eventExists(eventId: string): Promise<boolean> {
+    assertId('eventId', eventId);
     this.#connection.assertOpen();
     return this.#read(() => this.#eventExists.get(eventId), 'event lookup') !== undefined;
   }
 
   async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
+    assertStreamArguments(aggregateId, aggregateType);
     this.#connection.assertOpen();
     return this.#currentVersion(aggregateId, aggregateType);
   }
@@ -253,7 +259,7 @@ export class SQLiteEventStore implements EventStore {
     return { nextVersion: currentVersion + fresh.length, lastPosition, written: fresh.length };
   }
 
-  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): StoredEvent[] {
+  #readPage({ fromPosition, limit, eventTypes, aggregateTypes }: ReadAllPageRequest): ReadAllPageEntry[] {
     this.#connection.assertOpen();
     const parameters: unknown[] = [fromPosition];
     if (eventTypes !== undefined) parameters.push(JSON.stringify(eventTypes));
@@ -261,13 +267,9 @@ export class SQLiteEventStore implements EventStore {
     parameters.push(limit);
     const statement = this.#pageStatement(eventTypes !== undefined, aggregateTypes !== undefined);
     const rows = this.#read(() => statement.all(...parameters), 'read of all events');
-    return rows.map((row) => ({
-      event: deserializeEvent(row, this.#registry),
-      streamId: streamIdOf(row.aggregateType, row.aggregateId),
-      streamPosition: row.aggregateVersion,
-      globalPosition: row.globalPosition,
-      storedAt: new Date(row.storedAt),
-    }));
+    return rows.map((row) =>
+      decodePageEntry(row, this.#registry, row.globalPosition, new Date(row.storedAt)),
+    );
   }
 
   #pageStatement(byEventType: boolean, byAggregateType: boolean): Statement<EventRow> {

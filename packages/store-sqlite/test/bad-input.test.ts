@@ -7,6 +7,7 @@ import {
   createEvent,
   defineEvent,
   EventRegistry,
+  EventDecodingError,
   EventTypeNotFoundError,
   EventValidationError,
   InvalidArgumentError,
@@ -111,7 +112,7 @@ describe('SQLiteEventStore given bad input', () => {
     database.close();
   });
 
-  it('fails on reading an event type the registry does not know, with EventTypeNotFoundError', async () => {
+  it('fails on reading an event type the registry does not know, with EventDecodingError naming it', async () => {
     const file = directory.path();
     const writer = new SQLiteEventStore({ database: file, eventRegistry: registryOf(OrderShipped) });
     await writer.appendEvents(
@@ -123,14 +124,16 @@ describe('SQLiteEventStore given bad input', () => {
     await writer.close();
 
     await using reader = new SQLiteEventStore({ database: file, eventRegistry: registryOf(OrderPlaced) });
-    await expect(reader.getEvents('order-2', 'Order')).rejects.toBeInstanceOf(EventTypeNotFoundError);
+    const fromStream = await reader.getEvents('order-2', 'Order').catch((error: unknown) => error);
+    expect(fromStream).toBeInstanceOf(EventDecodingError);
+    expect((fromStream as Error).cause).toBeInstanceOf(EventTypeNotFoundError);
     const readAll = async () => {
       const seen: StoredEvent[] = [];
       for await (const stored of reader.readAll()) seen.push(stored);
       return seen;
     };
-    await expect(readAll()).rejects.toMatchObject({ eventType: 'OrderShipped' });
-    await expect(reader.getEventsByType('Order')).rejects.toBeInstanceOf(EventTypeNotFoundError);
+    await expect(readAll()).rejects.toMatchObject({ eventType: 'OrderShipped', globalPosition: 1 });
+    await expect(reader.getEventsByType('Order')).rejects.toBeInstanceOf(EventDecodingError);
   });
 
   it('refuses to append an event type the registry does not know, writing nothing', async () => {
