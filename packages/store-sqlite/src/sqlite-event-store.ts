@@ -34,7 +34,7 @@ import {
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
-  migrate,
+  applyMigrations,
   SQLiteConnection,
   translateSqliteError,
   type SQLiteConnectionOptions,
@@ -98,7 +98,7 @@ export class SQLiteEventStore implements EventStore {
     this.#outbox = options.outbox ?? false;
     const db = this.#connection.db;
     try {
-      const migrated = migrate(db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
+      const migrated = applyMigrations(db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
       if (migrated.from !== migrated.to) {
         getLogger(LoggerNames.storesSqlite).info(
           { from: migrated.from, to: migrated.to, database: this.#connection.namespace },
