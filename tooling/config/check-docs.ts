@@ -1,13 +1,44 @@
-// Type-checks every ```ts block of the docs and READMEs: each block must be a complete module
-// that compiles against the workspace packages. Blocks are written to tooling/docs-check/.snippets
-// (git-ignored) and compiled there, where the packages resolve.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Checks the docs and READMEs as a reader uses them:
+//
+// 1. Every ```ts block is a complete module that type-checks against the workspace packages.
+// 2. Every ```ts block is also RUN (Node, in a fresh temporary directory, against the packages'
+//    current source), so an example that throws fails this check. A block is only type-checked
+//    when a comment line at its top (before any code) says why it is not run:
+//      // needs: PostgreSQL          (services it talks to; list them, e.g. `Kafka, Jaeger`)
+//      // not run: <reason>           (e.g. it runs inside jest, or serves until stopped)
+//    A block that imports `@jest/globals` or `@eventsource/testing` (whose main entry needs jest's
+//    runtime) runs only inside jest and is type-checked only, with no marker needed.
+//    Everything else must run to completion, exit 0 and finish within RUN_TIMEOUT_MS.
+// 3. The root README's package table lists every published package that has a README.
+//
+// Blocks are written to tooling/docs-check/.snippets (git-ignored) and compiled there, where the
+// packages resolve; the compiled JavaScript goes to .snippets/out.
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 const checkDir = join(root, 'tooling', 'docs-check');
 const snippetsDir = join(checkDir, '.snippets');
+const outDir = join(snippetsDir, 'out');
+const RUN_TIMEOUT_MS = 30_000;
+const NOT_RUN_MARKER = /^\/\/ (needs|not run):\s*\S/;
+const JEST_ONLY_IMPORT = /from '(@jest\/globals|@eventsource\/testing)'/;
+
+interface Snippet {
+  readonly name: string;
+  readonly where: string;
+  readonly run: boolean;
+}
 
 const sources = [
   join(root, 'README.md'),
@@ -19,22 +50,110 @@ const sources = [
 
 rmSync(snippetsDir, { recursive: true, force: true });
 mkdirSync(snippetsDir, { recursive: true });
-let count = 0;
+const snippets: Snippet[] = [];
 for (const file of sources) {
   const text = readFileSync(file, 'utf8');
   const blocks = [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)];
   blocks.forEach((block, index) => {
+    const code = block[1] ?? '';
     const line = text.slice(0, block.index).split('\n').length;
-    const name = `${relative(root, file).replaceAll(/[/.]/g, '_')}_${String(index + 1).padStart(2, '0')}_line${line}.ts`;
-    writeFileSync(join(snippetsDir, name), `${block[1]}\nexport {};\n`);
-    count += 1;
+    const base = `${relative(root, file).replaceAll(/[/.]/g, '_')}_${String(index + 1).padStart(2, '0')}_line${line}`;
+    writeFileSync(join(snippetsDir, `${base}.ts`), `${code}\nexport {};\n`);
+    snippets.push({
+      name: base,
+      where: `${relative(root, file)}:${line}`,
+      run:
+        !JEST_ONLY_IMPORT.test(code) &&
+        !leadingComments(code).some((comment) => NOT_RUN_MARKER.test(comment)),
+    });
   });
 }
-console.log(`docs: type-checking ${count} TypeScript blocks from ${sources.length} files`);
-try {
-  execFileSync('pnpm', ['exec', 'tsc', '-p', 'tsconfig.json'], { cwd: checkDir, stdio: 'inherit' });
-} catch {
-  console.error('docs: some code blocks do not type-check (file names above point at the doc and line)');
-  process.exit(1);
+
+let failed = false;
+
+function leadingComments(code: string): string[] {
+  const lines = code.split('\n').map((text) => text.trim());
+  const firstCode = lines.findIndex((text) => !text.startsWith('//'));
+  return lines.slice(0, firstCode < 0 ? lines.length : firstCode);
 }
-console.log('docs: all blocks type-check');
+
+console.log(`docs: type-checking ${snippets.length} TypeScript blocks from ${sources.length} files`);
+const compiled = spawnSync(
+  'pnpm',
+  [
+    'exec',
+    'tsc',
+    '-p',
+    'tsconfig.json',
+    '--noEmit',
+    'false',
+    '--outDir',
+    outDir,
+    '--declaration',
+    'false',
+    '--declarationMap',
+    'false',
+    '--sourceMap',
+    'false',
+  ],
+  { cwd: checkDir, stdio: 'inherit' },
+);
+if (compiled.status !== 0) {
+  console.error('docs: some code blocks do not type-check (file names above point at the doc and line)');
+  failed = true;
+} else {
+  console.log('docs: all blocks type-check');
+}
+
+// tsc emits even when a block has type errors, so the others still run.
+const runnable = snippets.filter((snippet) => snippet.run);
+{
+  console.log(
+    `docs: running ${runnable.length} blocks (${snippets.length - runnable.length} need services, run in jest or are marked "not run:")`,
+  );
+  for (const snippet of runnable) {
+    const cwd = mkdtempSync(join(tmpdir(), 'eventsource-docs-'));
+    const started = performance.now();
+    const result = spawnSync(
+      process.execPath,
+      ['--conditions=@eventsource/source', '--no-warnings', join(outDir, `${snippet.name}.js`)],
+      { cwd, encoding: 'utf8', timeout: RUN_TIMEOUT_MS },
+    );
+    rmSync(cwd, { recursive: true, force: true });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (result.status === 0) {
+      console.log(`ok   ${snippet.where} (${seconds} s)`);
+      continue;
+    }
+    failed = true;
+    const why = result.error === undefined ? `exit ${result.status ?? result.signal}` : String(result.error);
+    console.error(`FAIL ${snippet.where}: ${why}\n${result.stdout}${result.stderr}`);
+  }
+}
+
+failed = !checkPackageTable() || failed;
+if (failed) process.exit(1);
+console.log('docs: all checks pass');
+
+/** The root README's package table has a row for every published package with a README. */
+function checkPackageTable(): boolean {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const missing: string[] = [];
+  for (const dir of readdirSync(join(root, 'packages'))) {
+    const manifestFile = join(root, 'packages', dir, 'package.json');
+    if (!existsSync(manifestFile) || !existsSync(join(root, 'packages', dir, 'README.md'))) continue;
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { name: string; private?: boolean };
+    if (manifest.private) continue;
+    const row = new RegExp(
+      `^\\| \\[\`${manifest.name.replaceAll('/', '\\/')}\`\\]\\(packages/${dir}\\)`,
+      'm',
+    );
+    if (!row.test(readme)) missing.push(manifest.name);
+  }
+  if (missing.length === 0) {
+    console.log('docs: the README package table lists every published package');
+    return true;
+  }
+  console.error(`docs: the README package table leaves out ${missing.join(', ')}`);
+  return false;
+}
