@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { UnavailableError } from '@eventsource/core';
-import { preparedStatement, query, statementName, withClient, withTransaction } from '../src/index.ts';
+import { InvalidArgumentError, UnavailableError } from '@eventsource/core';
+import {
+  preparedStatement,
+  query,
+  statementName,
+  violatedConstraint,
+  withClient,
+  withTransaction,
+} from '../src/index.ts';
 import { databaseError, FakeClient, fakePool } from './fake-pool.ts';
 
 describe('withClient', () => {
@@ -13,10 +20,13 @@ describe('withClient', () => {
     expect(client.listenerCount('error')).toBe(0);
   });
 
-  it('keeps the client after a statement error, which passes through untranslated', async () => {
+  it('keeps the client after a statement error, translated with its constraint still readable', async () => {
     const duplicate = databaseError('23505', { constraint: 'events_stream_key' });
     const client = new FakeClient(() => duplicate);
-    await expect(query(fakePool(client), 'append', { text: 'INSERT' })).rejects.toBe(duplicate);
+    const failure = query(fakePool(client), 'append', { text: 'INSERT' });
+    await expect(failure).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(failure).rejects.toMatchObject({ cause: duplicate });
+    expect(violatedConstraint(await failure.catch((error: unknown) => error))).toBe('events_stream_key');
     expect(client.released).toEqual([undefined]);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { ConcurrencyError, SerializationError, UnavailableError } from '@eventsource/core';
+import {
+  AuthenticationError,
+  ConcurrencyError,
+  DatabaseNotFoundError,
+  InvalidArgumentError,
+  UnavailableError,
+} from '@eventsource/core';
 import { isConnectionError, sqlState, translatePostgresError, violatedConstraint } from '../src/index.ts';
 
 function databaseError(code: string, extra: Record<string, unknown> = {}): Error {
@@ -28,10 +34,24 @@ describe('driver error translation', () => {
     expect((translated as Error).message).toMatch(/migrate\(\)/);
   });
 
-  it('reports values PostgreSQL cannot store as SerializationError', () => {
-    expect(translatePostgresError(databaseError('22P05'), 'append_events')).toBeInstanceOf(
-      SerializationError,
-    );
+  it('reports values PostgreSQL cannot store as InvalidArgumentError, by SQLSTATE class', () => {
+    for (const code of ['22P05', '22P02', '22021', '54000', '23505', '23503']) {
+      const driver = databaseError(code);
+      const translated = translatePostgresError(driver, 'append_events') as Error;
+      expect(translated).toBeInstanceOf(InvalidArgumentError);
+      expect(translated.cause).toBe(driver);
+      expect(sqlState(translated)).toBe(code);
+    }
+  });
+
+  it('names refused credentials and missing databases, and retryable classes', () => {
+    expect(translatePostgresError(databaseError('28P01'), 'connect')).toBeInstanceOf(AuthenticationError);
+    expect(translatePostgresError(databaseError('28000'), 'connect')).toBeInstanceOf(AuthenticationError);
+    expect(translatePostgresError(databaseError('42501'), 'read_all')).toBeInstanceOf(AuthenticationError);
+    expect(translatePostgresError(databaseError('3D000'), 'connect')).toBeInstanceOf(DatabaseNotFoundError);
+    for (const code of ['40001', '40P01', '53100', '55P03', '57014', '58030', 'XX000']) {
+      expect(translatePostgresError(databaseError(code), 'append_events')).toBeInstanceOf(UnavailableError);
+    }
   });
 
   it('passes library errors and unknown errors through unchanged', () => {
@@ -42,9 +62,11 @@ describe('driver error translation', () => {
       actualVersion: 2,
     });
     expect(translatePostgresError(conflict, 'append_events')).toBe(conflict);
-    const syntax = databaseError('42601');
-    expect(translatePostgresError(syntax, 'append_events')).toBe(syntax);
-    expect(isConnectionError(syntax)).toBe(false);
+    const plpgsql = databaseError('P0001');
+    expect(translatePostgresError(plpgsql, 'append_events')).toBe(plpgsql);
+    expect(isConnectionError(plpgsql)).toBe(false);
+    const plain = new TypeError('not a driver error');
+    expect(translatePostgresError(plain, 'append_events')).toBe(plain);
   });
 
   it('reads the constraint of unique violations only', () => {

@@ -2,17 +2,18 @@ import { randomUUID } from 'node:crypto';
 import {
   defaultRegistry,
   describeError,
-  EventTypeNotFoundError,
+  failedEventIdentity,
   NotFoundError,
-  reviveJson,
+  rawEventOf,
+  serializeEvent,
   type DLQEntry,
   type DLQFailure,
   type DLQListOptions,
   type DLQRepository,
   type DLQStatus,
   type DomainEvent,
-  type EventMetadata,
   type EventRegistry,
+  type SerializedEvent,
 } from '@eventsource/core';
 import {
   ATTR_EVENT_ID,
@@ -22,7 +23,7 @@ import {
   SpanNames,
 } from '@eventsource/core/observability';
 import { query } from '@eventsource/sql-postgres';
-import { ENVELOPE_SELECT, envelopeColumns, eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
+import { ENVELOPE_SELECT, eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
 import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
 import { objectNames } from './store-schema.ts';
 
@@ -51,8 +52,9 @@ const DLQ_ATTRIBUTE_ID = 'eventsource.dlq.id';
 /**
  * Dead letters in PostgreSQL. Adding the same (consumer, event) again updates the entry (retry
  * count, last error, status back to `failed`) and keeps its id and first failure time. An entry
- * whose event type is not registered is still readable: its event comes back with the stored
- * payload as plain JSON, since the DLQ is where such events end up.
+ * whose event cannot be decoded (dead-lettered in raw form, or of a type or version this
+ * repository's registry cannot read) comes back with `event: null` and its stored form as `raw`.
+ * A raw `data` or `metadata` that is not JSON at all is kept as a JSON string of that text.
  */
 export class PostgreSQLDLQRepository implements DLQRepository {
   readonly #context: RepositoryContext;
@@ -74,15 +76,15 @@ export class PostgreSQLDLQRepository implements DLQRepository {
   }
 
   add(failure: DLQFailure): Promise<DLQEntry> {
+    const { eventId, eventType } = failedEventIdentity(failure);
     const attributes = {
       [ATTR_SUBSCRIPTION_NAME]: failure.consumerName,
-      [ATTR_EVENT_ID]: failure.event.eventId,
-      [ATTR_EVENT_TYPE]: failure.event.eventType,
+      [ATTR_EVENT_ID]: eventId,
+      [ATTR_EVENT_TYPE]: eventType,
       [ATTR_RETRY_COUNT]: failure.retryCount,
     };
     return this.#context.span(SpanNames.dlq.add, 'INSERT', 'add', attributes, async () => {
-      const event = failure.event;
-      const columns = envelopeColumns([event]);
+      const record = failure.event === undefined ? failure.raw : serializeEvent(failure.event);
       const error = describeError(failure.error);
       const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_add', {
         text: `INSERT INTO ${this.#table} AS d (id, consumer_name, event_id, event_type, event_version, aggregate_id, aggregate_type,
@@ -103,19 +105,19 @@ export class PostgreSQLDLQRepository implements DLQRepository {
         values: [
           randomUUID(),
           failure.consumerName,
-          event.eventId,
-          event.eventType,
-          event.eventVersion,
-          event.aggregateId,
-          event.aggregateType,
-          event.aggregateVersion,
-          columns.occurredAt[0],
-          columns.correlationIds[0],
-          columns.causationIds[0],
-          columns.tenantIds[0],
-          columns.actorIds[0],
-          columns.metadata[0],
-          columns.data[0],
+          record.eventId,
+          record.eventType,
+          record.eventVersion,
+          record.aggregateId,
+          record.aggregateType,
+          record.aggregateVersion,
+          record.occurredAt,
+          record.correlationId,
+          record.causationId,
+          record.tenantId,
+          record.actorId,
+          jsonbText(record.metadata),
+          jsonbText(record.data),
           failure.globalPosition ?? null,
           error.errorType,
           error.errorMessage,
@@ -204,7 +206,9 @@ export class PostgreSQLDLQRepository implements DLQRepository {
     return {
       id: row.id,
       consumerName: row.consumer_name,
-      event: this.#eventOf(row),
+      eventId: row.event_id,
+      eventType: row.event_type,
+      ...this.#eventOf(row),
       globalPosition: row.global_position === null ? null : Number(row.global_position),
       errorType: row.error_type,
       errorMessage: row.error_message,
@@ -218,27 +222,21 @@ export class PostgreSQLDLQRepository implements DLQRepository {
     };
   }
 
-  #eventOf(row: DeadLetterRow): DomainEvent {
+  #eventOf(row: DeadLetterRow): { event: DomainEvent | null; raw: SerializedEvent | null } {
     try {
-      return eventOf(row, this.#registry);
-    } catch (error) {
-      if (!(error instanceof EventTypeNotFoundError)) throw error;
-      const record = recordOf(row);
-      return Object.freeze({
-        eventId: record.eventId,
-        eventType: record.eventType,
-        eventVersion: record.eventVersion,
-        aggregateId: record.aggregateId,
-        aggregateType: record.aggregateType,
-        aggregateVersion: record.aggregateVersion,
-        occurredAt: new Date(row.occurred_at),
-        correlationId: record.correlationId,
-        causationId: record.causationId,
-        ...(record.tenantId === null ? {} : { tenantId: record.tenantId }),
-        ...(record.actorId === null ? {} : { actorId: record.actorId }),
-        metadata: Object.freeze({ ...(reviveJson(row.metadata) as EventMetadata) }),
-        data: reviveJson(row.data),
-      });
+      return { event: eventOf(row, this.#registry), raw: null };
+    } catch {
+      return { event: null, raw: rawEventOf(recordOf(row)) };
     }
+  }
+}
+
+/** JSON text as is; text that is not JSON (a raw entry from a text store) as a JSON string of it. */
+function jsonbText(text: string): string {
+  try {
+    JSON.parse(text);
+    return text;
+  } catch {
+    return JSON.stringify(text);
   }
 }

@@ -1,13 +1,16 @@
 import type { Pool } from 'pg';
 import {
   assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
   ClosedError,
   ConcurrencyError,
+  decodePageEntry,
   defaultRegistry,
+  EventSourceError,
   InvalidArgumentError,
   LoggerNames,
   readAllPages,
-  streamIdOf,
   validateEvent,
   type AppendResult,
   type DomainEvent,
@@ -19,6 +22,7 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
+  type ReadAllPageEntry,
   type ReadAllPageRequest,
   type StoredEvent,
 } from '@eventsource/core';
@@ -37,7 +41,7 @@ import {
   withClient,
 } from '@eventsource/sql-postgres';
 import { AppendNotifier, notificationChannel } from './append-notifier.ts';
-import { eventOf, type EnvelopeRow } from './event-rows.ts';
+import { eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
 import { appendArguments } from './store-arguments.ts';
 import { resolveNaming, type ResolvedNaming, type TableNamingOptions } from './identifiers.ts';
 import { storeMigrations, storeMigrationScope } from './store-schema.ts';
@@ -184,11 +188,14 @@ export class PostgreSQLEventStore implements EventStore {
               continue;
             }
             return this.#appendResult(aggregateId, aggregateType, expectedVersion, row!);
-          } catch (error) {
-            const constraint = violatedConstraint(error);
+          } catch (translated) {
+            const constraint = violatedConstraint(translated);
+            // The driver's unique violation, which the kit wrapped as InvalidArgumentError.
+            const error =
+              translated instanceof EventSourceError ? (translated.cause ?? translated) : translated;
             const onEventId = constraint === `${this.naming.tables.events}_event_id_key`;
             const onVersion = constraint === `${this.naming.tables.events}_stream_key`;
-            if (!onEventId && !onVersion) throw error;
+            if (!onEventId && !onVersion) throw translated;
             // 'any' and 'stream_exists' check no version, so losing the race for the next version
             // to another append is no conflict: the append runs again on top of the winner.
             const lostRace = onVersion && (expectedVersion === 'any' || expectedVersion === 'stream_exists');
@@ -245,6 +252,7 @@ export class PostgreSQLEventStore implements EventStore {
   }
 
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
+    assertId('aggregateType', aggregateType);
     this.#assertOpen();
     const rows = await query<EnvelopeRow>(
       this.#pool,
@@ -259,6 +267,7 @@ export class PostgreSQLEventStore implements EventStore {
   }
 
   async eventExists(eventId: string): Promise<boolean> {
+    assertId('eventId', eventId);
     this.#assertOpen();
     const [row] = await query<{ found: boolean }>(
       this.#pool,
@@ -269,6 +278,7 @@ export class PostgreSQLEventStore implements EventStore {
   }
 
   async getStreamVersion(aggregateId: string, aggregateType: string): Promise<number> {
+    assertStreamArguments(aggregateId, aggregateType);
     this.#assertOpen();
     const [row] = await query<{ version: number }>(
       this.#pool,
@@ -360,7 +370,7 @@ export class PostgreSQLEventStore implements EventStore {
     limit,
     eventTypes,
     aggregateTypes,
-  }: ReadAllPageRequest): Promise<StoredEvent[]> {
+  }: ReadAllPageRequest): Promise<ReadAllPageEntry[]> {
     this.#assertOpen();
     const rows = await withClient(this.#pool, 'read_all', async (client) => {
       const result = await client.query<PositionedRow>(
@@ -368,13 +378,9 @@ export class PostgreSQLEventStore implements EventStore {
       );
       return result.rows;
     });
-    return rows.map((row) => ({
-      event: eventOf(row, this.#registry),
-      streamId: streamIdOf(row.aggregate_type, row.aggregate_id),
-      streamPosition: row.aggregate_version,
-      globalPosition: Number(row.global_position),
-      storedAt: new Date(row.stored_at),
-    }));
+    return rows.map((row) =>
+      decodePageEntry(recordOf(row), this.#registry, Number(row.global_position), new Date(row.stored_at)),
+    );
   }
 
   #assertOpen(): void {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import {
   ClosedError,
   defineEvent,
+  EventDecodingError,
   EventRegistry,
   EventTypeNotFoundError,
   type StoredEvent,
@@ -127,7 +128,7 @@ describe('PostgreSQLEventStore', () => {
     expect(failed.attributes['error.type']).toBe('ConcurrencyError');
   });
 
-  it('gives EventTypeNotFoundError when a stored event type is not registered with the reader', async () => {
+  it('gives EventDecodingError (cause EventTypeNotFoundError) when a stored event type is not registered with the reader', async () => {
     const aggregateId = `unknown-${schema}`;
     await store.appendEvents(aggregateId, 'Account', deposits(aggregateId, 1), 'no_stream');
     const stranger = new PostgreSQLEventStore({
@@ -137,9 +138,14 @@ describe('PostgreSQLEventStore', () => {
       notifications: false,
     });
     try {
-      await expect(stranger.getEvents(aggregateId, 'Account')).rejects.toBeInstanceOf(EventTypeNotFoundError);
-      await expect(collect(stranger.readAll())).rejects.toMatchObject({ eventType: 'Deposited' });
-      await expect(stranger.getEventsByType('Account')).rejects.toBeInstanceOf(EventTypeNotFoundError);
+      const error = await stranger.getEvents(aggregateId, 'Account').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(EventDecodingError);
+      expect((error as Error).cause).toBeInstanceOf(EventTypeNotFoundError);
+      await expect(collect(stranger.readAll())).rejects.toMatchObject({
+        eventType: 'Deposited',
+        globalPosition: expect.any(Number),
+      });
+      await expect(stranger.getEventsByType('Account')).rejects.toBeInstanceOf(EventDecodingError);
     } finally {
       await stranger.close();
     }

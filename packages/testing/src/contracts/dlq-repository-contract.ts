@@ -96,9 +96,11 @@ export function dlqRepositoryContract(
     it('keeps an event that cannot be decoded in its raw form, and lists it with the others', async () => {
       const consumerName = uniqueId('consumer');
       const [event] = itemsAdded(uniqueId('cart'), 1);
+      // A type no registry knows: whatever the adapter tries, this cannot be decoded.
       const raw: SerializedEvent = {
         ...serializeEvent(event!),
-        data: '{"note":{"$bigint":"12x"},"serial":{"$bigint":"9007199254740993"}}',
+        eventType: 'ContractNeverRegistered',
+        data: '{"note":{"$$bigint":"12x"},"serial":{"$bigint":"9007199254740993"}}',
       };
       const entry = await repository.add({
         consumerName,
