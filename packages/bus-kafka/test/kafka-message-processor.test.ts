@@ -120,6 +120,17 @@ describe('KafkaMessageProcessor', () => {
     expect(await lag.readings()).toEqual([{ partition: 0, lag: 0 }]);
   });
 
+  it('handles a valid event that carries no headers at all, decoding it from its value (docs/kafka-metrics.md)', async () => {
+    const { dispatcher, processor, payload, deadLetters } = setup();
+    const received: DomainEvent[] = [];
+    dispatcher.subscribe(OrderCreated, (event) => void received.push(event));
+    const event = order();
+    await processor.process(payload({ value: Buffer.from(encodeEvent(event)), headers: {} }));
+    await processor.process(payload({ value: Buffer.from(encodeEvent(event)), headers: undefined }));
+    expect(received).toEqual([event, event]);
+    expect(deadLetters).toEqual([]);
+  });
+
   it('acknowledges a message of a type nobody here subscribed to without decoding it', async () => {
     const { dispatcher, processor, payload, deadLetters } = setup();
     dispatcher.subscribe(OrderCreated, () => undefined);
