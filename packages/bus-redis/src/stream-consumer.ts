@@ -49,7 +49,7 @@ export async function ensureGroups(command: Redis, streams: readonly string[], g
  * own pending entries (at start and after every reconnect: a read whose answer was lost leaves
  * entries delivered to this name), and every `claimIntervalMs` an `XAUTOCLAIM` of entries idle for
  * `pendingIdleMs` (a dead member's, or its own that failed). Entries of a batch are handled one
- * after the other, each acknowledged as soon as it is done.
+ * after the other and acknowledged right after (see `#acknowledgeSoon`).
  */
 export class StreamConsumer {
   readonly #config: StreamConsumerConfig;
@@ -57,6 +57,8 @@ export class StreamConsumer {
   readonly #inFlight = new InFlight();
   readonly #claimCursors = new Map<string, string>();
   #ownPending = true;
+  readonly #unacknowledged = new Map<string, string[]>();
+  #flushTimer: NodeJS.Immediate | undefined;
 
   constructor(config: StreamConsumerConfig) {
     this.#config = config;
@@ -177,7 +179,6 @@ export class StreamConsumer {
   }
 
   async #handleBatch(entries: readonly StreamEntry[], signal: AbortSignal): Promise<void> {
-    const acknowledgements: Promise<void>[] = [];
     for (const entry of entries) {
       if (signal.aborted) break;
       try {
@@ -186,21 +187,39 @@ export class StreamConsumer {
         // Left pending on purpose; the handler reported why.
         continue;
       }
-      acknowledgements.push(this.#acknowledge(entry));
+      this.#acknowledgeSoon(entry);
     }
-    await Promise.all(acknowledgements);
+    await this.#flushAcknowledgements();
   }
 
   /**
-   * Sends the `XACK` at once without waiting for its answer, so a crash redelivers as little as
-   * possible while the next entry is already being handled (the connection pipelines them).
+   * Queues the `XACK` of a handled entry. Queued ones go out together at the end of the current
+   * turn of the event loop (or of the batch): fast handlers cost one `XACK` per batch, slow ones
+   * get each entry acknowledged right after it, so a crash redelivers as little as possible.
    */
-  async #acknowledge(entry: StreamEntry): Promise<void> {
-    try {
-      await this.#config.connections.command().xack(entry.stream, this.#config.group, entry.id);
-    } catch (error) {
-      // An unacknowledged entry is delivered again: at least once.
-      this.#config.failed(error, 'acknowledge');
-    }
+  #acknowledgeSoon(entry: StreamEntry): void {
+    const ids = this.#unacknowledged.get(entry.stream) ?? [];
+    ids.push(entry.id);
+    this.#unacknowledged.set(entry.stream, ids);
+    this.#flushTimer ??= setImmediate(() => void this.#flushAcknowledgements());
+  }
+
+  async #flushAcknowledgements(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#unacknowledged.size === 0) return;
+    const batches = [...this.#unacknowledged];
+    this.#unacknowledged.clear();
+    const command = this.#config.connections.command();
+    await Promise.all(
+      batches.map(async ([stream, ids]) => {
+        try {
+          await command.xack(stream, this.#config.group, ...ids);
+        } catch (error) {
+          // Unacknowledged entries are delivered again: at least once.
+          this.#config.failed(error, 'acknowledge');
+        }
+      }),
+    );
   }
 }
