@@ -34,7 +34,7 @@ export class SQLiteCheckpointRepository extends SQLiteComponent implements Check
        WHERE excluded.position >= checkpoints.position`,
     );
     this.#delete = this.prepare('DELETE FROM checkpoints WHERE name = ?');
-    this.#list = this.prepare('SELECT * FROM checkpoints ORDER BY rowid');
+    this.#list = this.prepare('SELECT * FROM checkpoints ORDER BY name');
   }
 
   getCheckpoint(name: string): Promise<Checkpoint | undefined> {

@@ -46,7 +46,9 @@ export class InMemoryCheckpointRepository implements CheckpointRepository {
   }
 
   async listCheckpoints(): Promise<Checkpoint[]> {
-    return [...this.#checkpoints.values()];
+    return [...this.#checkpoints.values()].sort((left, right) =>
+      left.name < right.name ? -1 : left.name > right.name ? 1 : 0,
+    );
   }
 
   async close(): Promise<void> {}

@@ -19,6 +19,7 @@ export interface CheckpointUpdate {
 
 /** Durable checkpoints, one row per name. */
 export interface CheckpointRepository {
+  /** The checkpoint stored under `name`, or `undefined` before the first update (start from the beginning). */
   getCheckpoint(name: string): Promise<Checkpoint | undefined>;
   /**
    * Records progress. A position lower than the stored one is ignored (a checkpoint never moves
@@ -27,6 +28,8 @@ export interface CheckpointRepository {
   updateCheckpoint(name: string, update: CheckpointUpdate): Promise<void>;
   /** Forgets the checkpoint: the next run starts from the beginning. */
   resetCheckpoint(name: string): Promise<void>;
+  /** Every stored checkpoint, ordered by name (byte order for ASCII names; the database collation otherwise). */
   listCheckpoints(): Promise<Checkpoint[]>;
+  /** Releases what the repository created (never a connection it was handed). Calling it twice is harmless. */
   close(): Promise<void>;
 }

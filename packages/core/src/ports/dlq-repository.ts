@@ -65,7 +65,9 @@ export interface DLQListOptions {
  * decoded on read is returned with `event: null` and its `raw` form, never left out or thrown.
  */
 export interface DLQRepository {
+  /** Records a failure and returns the stored entry (an existing entry for the same consumer and event is updated). */
   add(failure: DLQFailure): Promise<DLQEntry>;
+  /** The entry with `id`, or `undefined`. */
   get(id: string): Promise<DLQEntry | undefined>;
   /** Newest first. */
   list(options?: DLQListOptions): Promise<DLQEntry[]>;
@@ -75,5 +77,6 @@ export interface DLQRepository {
   retry(id: string): Promise<DLQEntry>;
   /** Entries not yet resolved, of every consumer or of one. */
   count(options?: { readonly consumerName?: string }): Promise<number>;
+  /** Releases what the repository created (never a connection it was handed). Calling it twice is harmless. */
   close(): Promise<void>;
 }

@@ -113,6 +113,7 @@ export interface EventStore {
   /** Events of one aggregate type in global order, optionally for one tenant and after a time. */
   getEventsByType(aggregateType: string, options?: GetEventsByTypeOptions): Promise<DomainEvent[]>;
 
+  /** Whether an event with this id is stored (appending it again would be refused). */
   eventExists(eventId: string): Promise<boolean>;
 
   /** The stream's current version (0 when it has no events). */
@@ -133,6 +134,7 @@ export interface EventStore {
 
 /** Anything events can be published to after they are stored (an event bus, for instance). */
 export interface EventPublisher {
+  /** Resolves once every event was handed on (what that means is the implementation's contract). */
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
 

@@ -25,6 +25,7 @@ export interface ClaimOptions {
  * as the events, so an event is stored if and only if it will be published.
  */
 export interface OutboxRepository {
+  /** Adds pending rows for `events`, in order (stores with an outbox do this inside the append's transaction). */
   add(events: readonly DomainEvent[]): Promise<void>;
   /**
    * Claims up to `limit` pending rows whose time has come, oldest first, and leases them so
@@ -35,9 +36,12 @@ export interface OutboxRepository {
    * instead of being returned.
    */
   getPending(options?: ClaimOptions): Promise<OutboxEntry[]>;
+  /** Marks claimed rows published; they are never offered again. */
   markPublished(ids: readonly string[]): Promise<void>;
   /** Records a failed attempt; the row is offered again at `retryAt`, or given up (`failed`) when `retryAt` is null. */
   markFailed(id: string, error: string, retryAt: Date | null): Promise<void>;
+  /** Rows not yet published and not given up on (for the `eventsource.outbox.pending` gauge). */
   countPending(): Promise<number>;
+  /** Releases what the repository created (never a connection it was handed). Calling it twice is harmless. */
   close(): Promise<void>;
 }

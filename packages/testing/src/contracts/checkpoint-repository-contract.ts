@@ -65,6 +65,16 @@ export function checkpointRepositoryContract(
       expect(names).not.toContain(first);
     });
 
+    it('lists checkpoints ordered by name', async () => {
+      const prefix = uniqueId('ordered');
+      for (const suffix of ['c', 'a', 'b'])
+        await repository.updateCheckpoint(`${prefix}-${suffix}`, { position: 1 });
+      const names = (await repository.listCheckpoints())
+        .map((checkpoint) => checkpoint.name)
+        .filter((name) => name.startsWith(prefix));
+      expect(names).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+    });
+
     it('emits the eventsource.checkpoint.* spans', async () => {
       const name = uniqueId('projection');
       await repository.getCheckpoint(name);
