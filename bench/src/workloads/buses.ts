@@ -1,5 +1,6 @@
 import { serviceAddresses } from '@eventsource/services';
 import { runBusComparison, type BusComparison } from '../bus/bus-workload.ts';
+import { rabbitmqComparison } from '../bus/rabbitmq-comparison.ts';
 import { KafkaEventBusDriver, RawKafkaDriver, type KafkaBenchSettings } from '../bus/kafka-drivers.ts';
 import { redisComparison } from '../bus/redis-comparison.ts';
 import type { WorkloadResult } from '../results.ts';
@@ -53,12 +54,13 @@ function comparisons(context: SuiteContext): BusComparison[] {
       drivers: () => ({ raw: new RawKafkaDriver(kafka), library: new KafkaEventBusDriver(kafka) }),
     },
     redisComparison(context),
+    rabbitmqComparison(context),
   ];
 }
 
 export const busSuite: Suite = {
   name: 'Buses',
-  workloadIds: ['kafka.bus', 'redis.bus'],
+  workloadIds: ['kafka.bus', 'redis.bus', 'rabbitmq.bus'],
   async run(context) {
     const results: WorkloadResult[] = [];
     for (const comparison of comparisons(context)) {
