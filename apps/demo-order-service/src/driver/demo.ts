@@ -5,13 +5,30 @@ import { formatTraceTree } from '@eventsource/testing/trace-tree';
 import { demoAttributes } from './demo-attributes.ts';
 import { runDemo, type DemoStepResult } from './demo-run.ts';
 
-const { values } = parseArgs({
-  options: {
-    full: { type: 'boolean', default: false },
-    bus: { type: 'string' },
-    schema: { type: 'string' },
-  },
-});
+const USAGE = `usage: ./pnpmw demo [--full [--bus kafka|rabbitmq|redis] [--schema name]]
+  (no option)  embedded: both services on one SQLite file, no services needed
+  --full       PostgreSQL with outbox, a bus, traces to Jaeger (start them with ./pnpmw services:up)
+  --bus        the bus in full mode (default kafka, or DEMO_BUS)
+  --schema     the PostgreSQL schema in full mode (default demo_orders, or DEMO_SCHEMA)`;
+
+let values: { full?: boolean; bus?: string; schema?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      bus: { type: 'string' },
+      schema: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const mode = values.full || process.env.DEMO_MODE === 'full' ? 'full' : 'embedded';
 const bus = values.bus ?? process.env.DEMO_BUS ?? 'kafka';
 const started = performance.now();
@@ -21,11 +38,22 @@ console.log(
     ? 'eventsource demo, embedded: order-service and order-worker as two processes on one SQLite file'
     : `eventsource demo, full: PostgreSQL with outbox, ${bus} between the services, traces to Jaeger`,
 );
-const result = await runDemo({
-  mode,
-  bus,
-  ...(values.schema === undefined ? {} : { schema: values.schema }),
-});
+let result: Awaited<ReturnType<typeof runDemo>>;
+try {
+  result = await runDemo({
+    mode,
+    bus,
+    ...(values.schema === undefined ? {} : { schema: values.schema }),
+  });
+} catch (error) {
+  console.error(`\nDemo FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  if (mode === 'full') {
+    console.error(
+      'Full mode needs PostgreSQL, the bus and Jaeger: ./pnpmw services:up (or docker compose up -d).',
+    );
+  }
+  process.exit(1);
+}
 
 const expected: readonly number[] = [201, 200, 200, 200, 200, 400, 200];
 const problems: string[] = [];

@@ -1,9 +1,10 @@
 import type { Logger } from '@eventsource/core';
 
 /**
- * Reports readiness to a parent process (the demo driver) and waits for SIGTERM, SIGINT or a
- * `{ type: 'stop' }` message; then runs `stop` once (which must flush telemetry) and exits.
- * A second signal while stopping exits at once.
+ * Reports readiness to a parent process (the demo driver), then waits for SIGTERM, SIGINT, or the
+ * parent's IPC channel closing (a driver that crashed leaves no orphan behind); then runs `stop`
+ * once (which must flush telemetry) and lets the process end. A second signal while stopping exits
+ * at once.
  */
 export async function runUntilSignal(
   ready: { readonly port: number; readonly logger: Logger },
@@ -13,9 +14,7 @@ export async function runUntilSignal(
   const reason = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
-    process.on('message', (message: { type?: string }) => {
-      if (message?.type === 'stop') resolve('stop message');
-    });
+    process.once('disconnect', () => resolve('parent gone'));
   });
   ready.logger.info({ reason }, 'stopping');
   process.once('SIGTERM', () => process.exit(1));
