@@ -34,6 +34,7 @@ export function busMetricNames(prefix: string) {
     batchSize: name('batch.size'),
     connectionsActive: name('connections.active'),
     consumerLag: name('consumer.lag'),
+    dlqSize: name('dlq.size'),
   } as const;
 }
 export type BusMetricNames = ReturnType<typeof busMetricNames>;
@@ -66,6 +67,11 @@ export interface BusGaugeSources {
   activeConnections(): number;
   /** Current lag readings; may ask the broker first. */
   lagReadings(): Promise<readonly LagReading[]> | readonly LagReading[];
+  /**
+   * Messages in this group's dead-letter queue now, or `undefined` when it cannot be told (not
+   * connected). Buses with DLQ inspection provide it; the `dlq.size` gauge reports it.
+   */
+  dlqSize?(): Promise<number | undefined>;
 }
 
 /** Who records: the instrumentation scope and the broker. */
@@ -106,8 +112,9 @@ const ATTRIBUTE_CACHE_LIMIT = 10_000;
 
 /**
  * A bus's instruments, created on first use per meter provider. The gauges (active connections,
- * consumer lag) are observable: they read the bus when metrics are collected, so they never go
- * stale, and `close()` removes their callbacks so a closed bus stops reporting.
+ * consumer lag, DLQ size) are observable: they read the bus when metrics are collected, so they
+ * never go stale (the DLQ size drops as soon as an operator replays entries), and `close()` removes
+ * their callbacks so a closed bus stops reporting.
  */
 export class EventBusMetrics {
   readonly names: BusMetricNames;
@@ -156,6 +163,25 @@ export class EventBusMetrics {
     };
     connectionsActive.addCallback(observeConnections);
     consumerLag.addCallback(observeLag);
+    const gauges: [ObservableGauge, (result: ObservableResult) => void | Promise<void>][] = [
+      [connectionsActive, observeConnections],
+      [consumerLag, observeLag],
+    ];
+    const { dlqSize } = this.#sources;
+    if (dlqSize !== undefined) {
+      const dlqGauge = meter.createObservableGauge(names.dlqSize, {
+        unit: '{message}',
+        description:
+          'Messages in the dead-letter queue now (it shrinks when an operator replays or removes them)',
+      });
+      const observeDlq = async (result: ObservableResult) => {
+        const size = await dlqSize().catch(() => undefined);
+        if (size !== undefined)
+          result.observe(size, { [BusMetricAttributes.consumerGroup]: this.#sources.consumerGroup });
+      };
+      dlqGauge.addCallback(observeDlq);
+      gauges.push([dlqGauge, observeDlq]);
+    }
     const instruments: Instruments = {
       published: counter(names.messagesPublished, '{message}', 'Messages published'),
       consumed: counter(names.messagesConsumed, '{message}', 'Messages consumed'),
@@ -192,10 +218,7 @@ export class EventBusMetrics {
       ),
       handlerDuration: histogram(names.handlerDuration, 'ms', 'Handler execution time', DURATION_BUCKETS_MS),
       batchSize: histogram(names.batchSize, '{message}', 'Messages per publish', SIZE_BUCKETS),
-      gauges: [
-        [connectionsActive, observeConnections],
-        [consumerLag, observeLag],
-      ],
+      gauges,
     };
     this.#created.push(instruments);
     return instruments;

@@ -304,6 +304,11 @@ export function eventBusContract(config: EventBusContractConfig): void {
           expect(letter?.headers.event_id).toBe(poison.eventId);
           expect(letter?.headers.dlq_error_message).toBe('projection down');
           expect(letter?.headers.dlq_retry_count).toBe('2');
+          if (config.metricPrefix !== undefined) {
+            // An observable gauge: it reads the DLQ when collected, so it cannot go stale.
+            const size = await meters.metric(`${config.metricPrefix}.eventbus.dlq.size`);
+            expect(pointsOf(size)[0]?.value).toBeGreaterThanOrEqual(1);
+          }
         }
         await meters.shutdown();
       },
