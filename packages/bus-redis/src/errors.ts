@@ -1,13 +1,18 @@
-import { InvalidArgumentError, isEventSourceError, UnavailableError } from '@eventsource/core';
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  isEventSourceError,
+  UnavailableError,
+} from '@eventsource/core';
+
+/** Replies refusing the credentials (or what they may do): retrying the same ones cannot succeed. */
+const AUTHENTICATION_REPLIES = new Set(['NOAUTH', 'WRONGPASS', 'NOPERM']);
 
 /**
- * Redis error replies that mean the server cannot serve right now (authentication, loading,
- * read-only replica, out of memory, ...): retrying later may succeed.
+ * Redis error replies that mean the server cannot serve right now (loading, read-only replica,
+ * out of memory, ...): retrying later may succeed.
  */
 const UNAVAILABLE_REPLIES = new Set([
-  'NOAUTH',
-  'WRONGPASS',
-  'NOPERM',
   'LOADING',
   'READONLY',
   'MASTERDOWN',
@@ -61,12 +66,18 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   return redacted;
 }
 
+/** True for replies refusing the credentials (`NOAUTH`, `WRONGPASS`, `NOPERM`). */
+export function isAuthenticationError(error: unknown): boolean {
+  const code = replyCode(error);
+  return code !== undefined && AUTHENTICATION_REPLIES.has(code);
+}
+
 /**
  * The library error for an ioredis failure during `operation` against `address` (host:port/db,
- * never credentials), with the ioredis error as `cause`. A reply that rejects the request itself
- * (wrong type, bad argument) becomes `InvalidArgumentError`; everything else — unreachable,
- * timed out, authentication refused, server loading or read-only — `UnavailableError`. `secrets`
- * are scrubbed from the message. Library errors pass through unchanged.
+ * never credentials), with the ioredis error as `cause`: refused credentials become
+ * `AuthenticationError`; a reply that rejects the request itself (wrong type, bad argument)
+ * `InvalidArgumentError`; everything else — unreachable, timed out, server loading or read-only —
+ * `UnavailableError`. `secrets` are scrubbed from the message. Library errors pass through unchanged.
  */
 export function translateRedisError(
   error: unknown,
@@ -77,6 +88,10 @@ export function translateRedisError(
   if (isEventSourceError(error)) return error;
   const message = redact(error instanceof Error ? error.message : String(error), secrets);
   const code = replyCode(error);
+  if (isAuthenticationError(error))
+    return new AuthenticationError(`Redis at ${address} refused the credentials (${operation}): ${message}`, {
+      cause: error,
+    });
   if (code !== undefined && !UNAVAILABLE_REPLIES.has(code) && !isConnectionError(error))
     return new InvalidArgumentError(`Redis at ${address} rejected ${operation}: ${message}`, {
       cause: error,

@@ -8,4 +8,4 @@ export type {
   ResolvedRedisStreamOptions,
 } from './redis-event-bus-options.ts';
 export { DeadLetterFields } from './dead-letter-stream.ts';
-export { isConnectionError, translateRedisError } from './errors.ts';
+export { isAuthenticationError, isConnectionError, translateRedisError } from './errors.ts';

@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '@eventsource/core';
-import { redact } from './errors.ts';
+import { isAuthenticationError, redact } from './errors.ts';
 
 /** What the connections report to the bus's metrics. */
 export interface ConnectionEvents {
@@ -26,6 +26,7 @@ export class RedisConnections {
   readonly #address: string;
   readonly #open = new Set<Redis>();
   #command: Redis | undefined;
+  #refusedCredentials: unknown;
 
   constructor(options: RedisOptions, address: string, events: ConnectionEvents, logger: Logger) {
     this.#options = options;
@@ -50,6 +51,14 @@ export class RedisConnections {
       maxRetriesPerRequest: null,
       commandTimeout: undefined,
     });
+  }
+
+  /**
+   * The server's refusal of the credentials, while connections keep failing because of it: a
+   * command that gave up then failed for this reason, which ioredis reports only as an event.
+   */
+  get refusedCredentials(): unknown {
+    return this.#refusedCredentials;
   }
 
   /** Connections currently ready for commands. */
@@ -85,8 +94,10 @@ export class RedisConnections {
         this.#logger.info({ role, redis: this.#address }, 'Reconnected to Redis');
       }
       wasReady = true;
+      this.#refusedCredentials = undefined;
     });
     connection.on('error', (error: unknown) => {
+      if (isAuthenticationError(error)) this.#refusedCredentials = error;
       this.#events.connectionError(error);
       const message = redact(error instanceof Error ? error.message : String(error), [options.password]);
       this.#logger.warn({ role, redis: this.#address, error: message }, 'Redis connection error');

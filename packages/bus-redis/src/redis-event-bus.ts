@@ -33,7 +33,7 @@ import {
   readDeadLetters,
   replayDeadLetters,
 } from './dead-letter-stream.ts';
-import { translateRedisError } from './errors.ts';
+import { isConnectionError, translateRedisError } from './errors.ts';
 import { readGroupLag } from './group-lag.ts';
 import {
   resolveRedisOptions,
@@ -344,7 +344,9 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   }
 
   #translate(error: unknown, operation: string): Error {
-    return translateRedisError(error, operation, this.#options.redisAddress, [
+    const refused = this.#connections.refusedCredentials;
+    const reason = refused !== undefined && isConnectionError(error) ? refused : error;
+    return translateRedisError(reason, operation, this.#options.redisAddress, [
       this.#options.connection.password,
     ]);
   }

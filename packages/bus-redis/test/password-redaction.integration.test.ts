@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { configureLogging, UnavailableError, type Logger } from '@eventsource/core';
+import { AuthenticationError, configureLogging, type Logger } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import { RedisEventBus } from '../src/index.ts';
 import { startOwnRedis, type OwnRedis } from './own-redis.ts';
@@ -50,7 +50,8 @@ it('keeps the password out of errors, logs, spans and metrics, with a wrong and 
   );
   const error = await wrong.publish([orderPlaced('o-1')]).catch((caught: unknown) => caught);
   await wrong.close();
-  expect(error).toBeInstanceOf(UnavailableError);
+  expect(error).toBeInstanceOf(AuthenticationError);
+  expect((error as Error).cause).toMatchObject({ name: 'ReplyError' });
   expect((error as Error).message).toContain(`127.0.0.1:${port}`);
 
   await using right = new RedisEventBus(
