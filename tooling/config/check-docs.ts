@@ -9,7 +9,10 @@
 //    A block that imports `@jest/globals` or `@eventsource/testing` (whose main entry needs jest's
 //    runtime) runs only inside jest and is type-checked only, with no marker needed.
 //    Everything else must run to completion, exit 0 and finish within RUN_TIMEOUT_MS.
-// 3. The root README's package table lists every published package that has a README.
+// 3. A doc with install lines (`pnpm add ...` in a ```sh block) names every package its ```ts
+//    blocks import, except `node:` built-ins and @eventsource packages (an example may show this
+//    package beside another of ours, e.g. a store sharing a database with a snapshot store).
+// 4. The root README's package table lists every published package that has a README.
 //
 // Blocks are written to tooling/docs-check/.snippets (git-ignored) and compiled there, where the
 // packages resolve; the compiled JavaScript goes to .snippets/out.
@@ -131,6 +134,7 @@ const runnable = snippets.filter((snippet) => snippet.run);
   }
 }
 
+failed = !checkInstallLines() || failed;
 failed = !checkPackageTable() || failed;
 if (failed) process.exit(1);
 console.log('docs: all checks pass');
@@ -156,4 +160,40 @@ function checkPackageTable(): boolean {
   }
   console.error(`docs: the README package table leaves out ${missing.join(', ')}`);
   return false;
+}
+
+/** Every package a doc's examples import is named by the doc's own install lines. */
+function checkInstallLines(): boolean {
+  let complete = true;
+  for (const file of sources) {
+    const text = readFileSync(file, 'utf8');
+    const installed = new Set<string>();
+    for (const block of text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)) {
+      for (const line of (block[1] ?? '').split('\n')) {
+        const command = line.replace(/#.*$/, '').trim();
+        if (!command.startsWith('pnpm add ')) continue;
+        for (const word of command.split(/\s+/).slice(2)) {
+          if (!word.startsWith('-')) installed.add(word.replace(/(.)@[^/]*$/, '$1'));
+        }
+      }
+    }
+    if (installed.size === 0) continue;
+    for (const block of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+      const line = text.slice(0, block.index).split('\n').length;
+      for (const [, specifier = ''] of (block[1] ?? '').matchAll(/from '([^'.][^']*)'/g)) {
+        if (specifier.startsWith('node:') || specifier.startsWith('@eventsource/')) continue;
+        const name = specifier
+          .split('/')
+          .slice(0, specifier.startsWith('@') ? 2 : 1)
+          .join('/');
+        if (installed.has(name)) continue;
+        complete = false;
+        console.error(
+          `docs: ${relative(root, file)}:${line} imports ${name}, which its install lines leave out`,
+        );
+      }
+    }
+  }
+  if (complete) console.log('docs: install lines name every package the examples import');
+  return complete;
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jestSetup, readmeSteps } from './packed-install-readme-steps.ts';
 import {
   consumerProject,
   packPackages,
@@ -18,41 +19,11 @@ import {
 // types need (`@types/better-sqlite3`, `@types/pg`) fails with TS7016 here; a declaration file that
 // imports an optional peer the line does not install (`@opentelemetry/api`) fails with TS2307.
 //
-// Install commands are the `pnpm add` lines of the first ```sh block under "## Install". A line
-// right after a comment containing "optional" is skipped: the example must compile without it.
+// README parsing: packed-install-readme-steps.ts. A README with a "## Jest setup" section is also
+// followed that far: its install lines, jest.config.js and scripts, then the Usage example, saved
+// as usage.test.ts, must pass under `pnpm test`.
 // The project's own baseline is `typescript` and `@types/node`, at the workspace's versions.
 // Every publishable package with a README is followed; README_PACKAGES=name,name limits a local run.
-
-interface ReadmeSteps {
-  readonly install: readonly (readonly string[])[];
-  readonly usage: string;
-}
-
-export function readmeSteps(readme: string): ReadmeSteps {
-  const installBlock = /^## Install\b[\s\S]*?^```sh\n([\s\S]*?)^```/m.exec(readme)?.[1];
-  const usage = /^## Usage\b[\s\S]*?^```ts\n([\s\S]*?)^```/m.exec(readme)?.[1];
-  if (installBlock === undefined || usage === undefined) {
-    throw new Error('README needs a ```sh block under "## Install" and a ```ts block under "## Usage"');
-  }
-  const install: string[][] = [];
-  let optional = false;
-  for (const line of installBlock.split('\n').map((text) => text.trim())) {
-    if (line.startsWith('#')) {
-      optional = /\boptional\b/i.test(line);
-      continue;
-    }
-    if (line.startsWith('pnpm add ') && !optional) {
-      install.push(
-        line
-          .replace(/\s+#.*$/, '')
-          .split(/\s+/)
-          .slice(2),
-      );
-    }
-    optional = false;
-  }
-  return { install, usage };
-}
 
 function workspaceVersion(name: string): string {
   const manifest = join(workspaceRoot, 'node_modules', name, 'package.json');
@@ -130,12 +101,25 @@ describe('package READMEs, followed from a packed install', () => {
       for (const args of steps.install) await runIn(dir, 'pnpm', ['add', ...pnpm, ...args]);
       const installed = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
         dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
       };
-      expect(installed.dependencies?.[name]).toBeDefined();
+      expect({ ...installed.dependencies, ...installed.devDependencies }[name]).toBeDefined();
       // The optional peer stays out unless the README's required lines bring it in.
       const optionalPeerInstalled = existsSync(join(dir, 'node_modules', '@opentelemetry', 'api'));
       expect(optionalPeerInstalled).toBe(steps.install.flat().includes('@opentelemetry/api'));
       await expect(runIn(dir, 'pnpm', ['exec', 'tsc', '-p', '.'])).resolves.toBe('');
+
+      const jest = jestSetup(readFileSync(readme, 'utf8'));
+      if (jest === undefined) return;
+      for (const args of jest.install) await runIn(dir, 'pnpm', ['add', ...pnpm, ...args]);
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ ...manifest, scripts: jest.scripts }, null, 2),
+      );
+      writeFileSync(join(dir, 'jest.config.js'), jest.config);
+      writeFileSync(join(dir, 'usage.test.ts'), `${steps.usage}\nexport {};\n`);
+      await runIn(dir, 'pnpm', ['test']);
     },
     240_000,
   );
