@@ -181,15 +181,47 @@ export class StreamConsumer {
   async #handleBatch(entries: readonly StreamEntry[], signal: AbortSignal): Promise<void> {
     for (const entry of entries) {
       if (signal.aborted) break;
+      const keepAlive = this.#keepClaimed(entry);
       try {
         if (entry.fields !== undefined) await this.#config.handle(entry, signal);
       } catch {
         // Left pending on purpose; the handler reported why.
         continue;
+      } finally {
+        clearInterval(keepAlive);
       }
       this.#acknowledgeSoon(entry);
     }
     await this.#flushAcknowledgements();
+  }
+
+  /**
+   * While an entry is handled (retries and their back-off included), resets its idle time every
+   * quarter of `pendingIdleMs`, so no other member takes it over from a live member. The claim
+   * needs the entry idle for a fifth of `pendingIdleMs`: an entry another member has just taken
+   * over is left to it.
+   */
+  #keepClaimed(entry: StreamEntry): NodeJS.Timeout {
+    const { connections, group, consumer, pendingIdleMs } = this.#config;
+    const timer = setInterval(
+      () => {
+        connections
+          .command()
+          .call(
+            'XCLAIM',
+            entry.stream,
+            group,
+            consumer,
+            String(Math.floor(pendingIdleMs / 5)),
+            entry.id,
+            'JUSTID',
+          )
+          .catch((error: unknown) => this.#config.failed(error, 'keep an entry claimed'));
+      },
+      Math.max(1, Math.floor(pendingIdleMs / 4)),
+    );
+    timer.unref();
+    return timer;
   }
 
   /**

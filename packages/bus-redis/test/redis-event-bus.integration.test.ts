@@ -204,3 +204,31 @@ describe('RedisEventBus', () => {
     expect(() => bus.startConsuming()).toThrow(ClosedError);
   }, 30_000);
 });
+
+describe('long deliveries', () => {
+  it('keeps an entry claimed while its retries outlast pendingIdleMs, so no other member takes it over', async () => {
+    const prefix = prefixFor('keepalive');
+    const options = testOptions(prefix, {
+      pendingIdleMs: 400,
+      maxRetries: 3,
+      retryBaseDelayMs: 300,
+      retryMaxDelayMs: 300,
+    });
+    await using slow = new RedisEventBus({ ...options, consumerName: 'slow' });
+    await using other = new RedisEventBus({ ...options, consumerName: 'other' });
+    const attempts: string[] = [];
+    slow.subscribe(OrderPlaced, () => {
+      attempts.push('slow');
+      if (attempts.length < 4) throw new Error('not yet');
+    });
+    other.subscribe(OrderPlaced, () => void attempts.push('other'));
+    await slow.startConsuming();
+    await slow.publish([orderPlaced('order-1')]);
+    await waitFor(() => attempts.length > 0, 'first attempt');
+    await other.startConsuming();
+    await waitFor(() => attempts.length >= 4, 'four attempts', 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(attempts).toEqual(['slow', 'slow', 'slow', 'slow']);
+    expect(await slow.dlqMessageCount()).toBe(0);
+  }, 30_000);
+});
