@@ -94,7 +94,12 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
     };
     const publishing = new AmqpConnection({ role: 'publisher', options: resolved, logger, events });
     const consuming = new AmqpConnection({ role: 'consumer', options: resolved, logger, events });
-    const depth = new QueueDepth(consuming, queueName, resolved.lagRefreshIntervalMs);
+    const depth = new QueueDepth(
+      consuming,
+      queueName,
+      resolved.bus.enableDlq ? resolved.dlqQueueName : undefined,
+      resolved.lagRefreshIntervalMs,
+    );
     const metrics: EventBusMetrics = new EventBusMetrics(
       { scope: SCOPE, version: VERSION, prefix: SYSTEM, system: SYSTEM },
       options,
@@ -103,6 +108,7 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
         consumerGroup,
         activeConnections: () => Number(publishing.connected) + Number(consuming.connected),
         lagReadings: () => depth.readings(),
+        dlqSize: () => depth.dlqSize(),
       },
     );
     super({

@@ -70,6 +70,11 @@ it('records the whole rabbitmq.eventbus.* catalogue', async () => {
     await bus.publish([parcelRegistered('parcel-fails')]);
     await publishRaw(exchange, 'Parcel.ParcelRegistered', 'not an event', { event_type: 'ParcelRegistered' });
     await waitFor(async () => (await bus.dlqMessageCount()) === 2, 'two dead letters');
+    await waitFor(
+      async () => pointsOf(await telemetry.metric(names.dlqSize)).some((point) => point.value === 2),
+      'the dlq.size gauge shows both',
+    );
+    expect(pointsOf(await telemetry.metric(names.dlqSize))[0]?.attributes).toEqual(group);
 
     const published = { ...system, [BusMetricAttributes.messagingDestination]: exchange };
     expect(
