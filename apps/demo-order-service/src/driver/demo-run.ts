@@ -40,6 +40,12 @@ function definedEnv(entries: Record<string, string | undefined>): Record<string,
   );
 }
 
+/** The services a step's trace reaches: a command that wrote events reaches the worker too. */
+function servicesOf(step: ScenarioStep): string[] {
+  const wrote = step.method !== 'GET' && step.status >= 200 && step.status < 300;
+  return wrote ? ['order-service', 'order-worker'] : ['order-service'];
+}
+
 /**
  * Runs the two services, drives the scenario over HTTP, stops them (each flushes its spans on the
  * way out) and gathers every request's trace: in embedded mode from an OTLP/JSON receiver the
@@ -75,16 +81,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     services.push(await ServiceProcess.start('order-service', env, join(logDirectory, 'order-service.log')));
     const { orderId, steps } = await runScenario(services[1]!.baseUrl);
     await Promise.all(services.splice(0).map((service) => service.stop()));
-    const results: DemoStepResult[] = [];
-    for (const step of steps) {
-      const spans =
-        step.traceId === undefined
-          ? []
-          : receiver !== undefined
-            ? receiver.spansOf(step.traceId)
-            : await waitForJaegerTrace(jaegerQueryUrl, step.traceId);
-      results.push({ ...step, spans });
-    }
+    // Jaeger indexes the traces in parallel, so they are awaited together.
+    const results: DemoStepResult[] = await Promise.all(
+      steps.map(async (step) => {
+        const spans =
+          step.traceId === undefined
+            ? []
+            : receiver !== undefined
+              ? receiver.spansOf(step.traceId)
+              : await waitForJaegerTrace(jaegerQueryUrl, step.traceId, { services: servicesOf(step) });
+        return { ...step, spans };
+      }),
+    );
     return { orderId, steps: results, logDirectory, ...(receiver === undefined ? { jaegerQueryUrl } : {}) };
   } finally {
     await Promise.all(services.map((service) => service.stop()));

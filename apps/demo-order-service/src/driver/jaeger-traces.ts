@@ -9,13 +9,14 @@ export async function fetchJaegerTrace(queryUrl: string, traceId: string): Promi
 }
 
 /**
- * Polls Jaeger until the trace has at least `minimumSpans` spans and stops growing (spans of the
- * two services arrive in separate exports), or `timeoutMs` passes; returns what it has then.
+ * Polls Jaeger until the trace has spans of every service in `services` and has stopped growing
+ * (the services' spans arrive in separate exports and are indexed separately), or until
+ * `timeoutMs` passes; returns what it has then.
  */
 export async function waitForJaegerTrace(
   queryUrl: string,
   traceId: string,
-  options: { readonly minimumSpans?: number; readonly timeoutMs?: number } = {},
+  options: { readonly services?: readonly string[]; readonly timeoutMs?: number } = {},
 ): Promise<TraceSpan[]> {
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let spans: TraceSpan[] = [];
@@ -24,7 +25,9 @@ export async function waitForJaegerTrace(
     const next = await fetchJaegerTrace(queryUrl, traceId);
     stableRounds = next.length > 0 && next.length === spans.length ? stableRounds + 1 : 0;
     spans = next;
-    if (spans.length >= (options.minimumSpans ?? 1) && stableRounds >= 2) break;
+    const present = new Set(spans.map((span) => span.serviceName));
+    const complete = (options.services ?? []).every((service) => present.has(service));
+    if (complete && stableRounds >= 2) break;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return spans;
