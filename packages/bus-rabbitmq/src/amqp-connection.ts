@@ -82,7 +82,9 @@ export class AmqpConnection {
       });
     } catch (error) {
       this.#config.events.connectionError(error);
-      throw translateAmqpError(error, `connect to ${options.host}:${options.port}`, [options.password]);
+      throw translateAmqpError(error, `connect to ${options.host}:${options.port} as ${options.username}`, [
+        options.password,
+      ]);
     }
     if (this.#closed) {
       await model.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
-import type { Logger } from '@eventsource/core';
+import { UnavailableError, type Logger } from '@eventsource/core';
 import type { AmqpConnection } from './amqp-connection.ts';
 import { translateAmqpError, UnconfirmedPublishError, type UnconfirmedMessage } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
@@ -80,13 +80,16 @@ export class ConfirmPublisher {
    * Publishes `messages` to `exchange` in order, waiting for the channel to drain when its buffer
    * is full, and resolves once every one is confirmed. Rejects with {@link UnconfirmedPublishError}
    * naming each message that was nacked, not sent, or lost with the channel or connection (the
-   * others are confirmed), or with `InvalidArgumentError` when amqplib refuses a message outright.
+   * others are confirmed); with `AuthenticationError` when the broker refused the login, and
+   * `InvalidArgumentError` when the broker refused the exchange declaration or amqplib a message.
    */
   async send(exchange: string, messages: readonly AmqpMessage[]): Promise<void> {
     let channel: ConfirmChannel;
     try {
       channel = await this.#confirmChannel();
     } catch (error) {
+      // Nothing was sent. A refused login, a bad declaration or a closed bus say more as they are.
+      if (!(error instanceof UnavailableError)) throw error;
       throw new UnconfirmedPublishError(
         exchange,
         messages.length,

@@ -1,4 +1,10 @@
-import { InvalidArgumentError, isEventSourceError, NotFoundError, UnavailableError } from '@eventsource/core';
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  isEventSourceError,
+  NotFoundError,
+  UnavailableError,
+} from '@eventsource/core';
 import { scrubSecrets } from './redact-url.ts';
 
 /** AMQP reply codes that reject the request itself: repeating it unchanged cannot succeed. */
@@ -57,7 +63,8 @@ export function isConnectionError(error: unknown): boolean {
 
 /**
  * The library error for an amqplib failure during `operation`, with the amqplib error as `cause`
- * and every secret scrubbed from the message: a request the broker rejects (or amqplib refuses,
+ * and every secret scrubbed from the message: a refused login becomes `AuthenticationError`, a
+ * request the broker rejects (or amqplib refuses,
  * such as too-large headers) becomes `InvalidArgumentError`, a missing exchange or queue
  * `NotFoundError`, anything else `UnavailableError`. Library errors pass through unchanged.
  */
@@ -69,6 +76,9 @@ export function translateAmqpError(
   if (isEventSourceError(error)) return error;
   const text = scrubSecrets(error instanceof Error ? error.message : String(error), secrets);
   const code = replyCodeOf(error);
+  // A refused login ends the handshake (amqplib gives no reply code then): retrying cannot help.
+  if (/handshake/i.test(text) && /ACCESS[-_]REFUSED/.test(text))
+    return new AuthenticationError(`RabbitMQ refused the login (${operation}): ${text}`, { cause: error });
   if (
     error instanceof RangeError ||
     error instanceof TypeError ||

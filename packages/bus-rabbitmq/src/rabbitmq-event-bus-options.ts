@@ -77,6 +77,8 @@ export interface ResolvedRabbitMQOptions {
   /** The URL with its password masked: the only form that may be shown. */
   readonly safeUrl: string;
   readonly password: string | undefined;
+  /** The user the URL logs in as (amqplib's default `guest` when it names none). */
+  readonly username: string;
   readonly host: string;
   readonly port: number;
   readonly exchangeName: string;
@@ -219,6 +221,7 @@ export function resolveRabbitMQOptions(options: RabbitMQEventBusOptions): Resolv
     url,
     safeUrl: redactUrl(url),
     password: passwordOf(url),
+    username: parsed.username === '' ? 'guest' : decodeURIComponent(parsed.username),
     host: parsed.hostname,
     port: parsed.port === '' ? (parsed.protocol === 'amqps:' ? 5671 : 5672) : Number(parsed.port),
     exchangeName,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { configureLogging, UnavailableError, type Logger } from '@eventsource/core';
+import { AuthenticationError, configureLogging, type Logger } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import { RabbitMQEventBus } from '../src/index.ts';
 import {
@@ -55,8 +55,9 @@ it('keeps the password out of errors, logs, spans and metrics', async () => {
     .catch((caught: unknown) => caught);
   const consumeError = await refused.startConsuming().catch((caught: unknown) => caught);
   await refused.close();
-  expect(publishError).toBeInstanceOf(UnavailableError);
-  expect(consumeError).toBeInstanceOf(UnavailableError);
+  expect(publishError).toBeInstanceOf(AuthenticationError);
+  expect(consumeError).toBeInstanceOf(AuthenticationError);
+  expect((publishError as Error).message).toContain(`as ${decodeURIComponent(right.username)}`);
   expect((consumeError as Error).message).toContain('ACCESS_REFUSED');
   expect((consumeError as Error).message).toContain(`${right.hostname}:${right.port}`);
 

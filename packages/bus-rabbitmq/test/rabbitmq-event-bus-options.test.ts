@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidArgumentError, NotFoundError, UnavailableError } from '@eventsource/core';
+import {
+  AuthenticationError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from '@eventsource/core';
 import {
   RabbitMQEventBus,
   redactUrl,
@@ -126,6 +131,10 @@ describe('translateAmqpError', () => {
     expect(translateAmqpError(new RangeError('headers too large'), 'publish')).toBeInstanceOf(
       InvalidArgumentError,
     );
+    const login = new Error(
+      'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"',
+    );
+    expect(translateAmqpError(login, 'connect to broker:5672 as app')).toBeInstanceOf(AuthenticationError);
     const library = new InvalidArgumentError('already translated');
     expect(translateAmqpError(library, 'anything')).toBe(library);
   });
