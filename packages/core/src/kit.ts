@@ -28,7 +28,6 @@ export type {
   MessageOutcome,
   MessagePipelineConfig,
 } from './bus/message-pipeline.ts';
-export { eventsourceTsWireFormat, registerWireFormat, resolveWireFormat } from './bus/wire-format.ts';
+export { eventsourceTsWireFormat, resolveWireFormat } from './bus/wire-format.ts';
 export type { WireFormat, WireFormatName } from './bus/wire-format.ts';
 export { eventsourcePyWireFormat } from './bus/wire-formats/eventsource-py.ts';
-export { eventTypeOf, handlerNameOf, invokeHandler } from './ports/event-bus.ts';

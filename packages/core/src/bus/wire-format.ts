@@ -30,15 +30,11 @@ export const eventsourceTsWireFormat: WireFormat = {
   decode: (value, _header, registry) => decodeEvent(value, registry),
 };
 
-const formats = new Map<string, WireFormat>([
+/** The formats a `wireFormat` option can name; any other format is passed as an object. */
+const formats: ReadonlyMap<string, WireFormat> = new Map([
   [eventsourceTsWireFormat.name, eventsourceTsWireFormat],
   [eventsourcePyWireFormat.name, eventsourcePyWireFormat],
 ]);
-
-/** Makes a format available by name. */
-export function registerWireFormat(format: WireFormat): void {
-  formats.set(format.name, format);
-}
 
 /** The format an option names, or the default; an unknown name is an {@link InvalidArgumentError}. */
 export function resolveWireFormat(option: WireFormatName | WireFormat | undefined): WireFormat {
