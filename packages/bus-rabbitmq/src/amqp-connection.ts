@@ -1,7 +1,7 @@
 import amqplib from 'amqplib';
 import type { ChannelModel } from 'amqplib';
 import { ClosedError, sleep, type Logger } from '@eventsource/core';
-import { translateAmqpError } from './errors.ts';
+import { translateRabbitMQError } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
 import { scrubSecrets } from './redact-url.ts';
 
@@ -82,9 +82,11 @@ export class AmqpConnection {
       });
     } catch (error) {
       this.#config.events.connectionError(error);
-      throw translateAmqpError(error, `connect to ${options.host}:${options.port} as ${options.username}`, [
-        options.password,
-      ]);
+      throw translateRabbitMQError(
+        error,
+        `connect to ${options.host}:${options.port} as ${options.username}`,
+        [options.password],
+      );
     }
     if (this.#closed) {
       await model.close().catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import { UnavailableError, type Logger } from '@eventsource/core';
 import type { AmqpConnection } from './amqp-connection.ts';
-import { translateAmqpError, UnconfirmedPublishError, type UnconfirmedMessage } from './errors.ts';
+import { translateRabbitMQError, UnconfirmedPublishError, type UnconfirmedMessage } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
 import { declareExchange } from './topology.ts';
 
@@ -56,7 +56,7 @@ export class ConfirmPublisher {
     try {
       channel = await model.createConfirmChannel();
     } catch (error) {
-      throw translateAmqpError(error, 'open a confirm channel', [this.#options.password]);
+      throw translateRabbitMQError(error, 'open a confirm channel', [this.#options.password]);
     }
     const opened = this.#channel;
     channel.setMaxListeners(0);
@@ -69,7 +69,7 @@ export class ConfirmPublisher {
     try {
       await declareExchange(channel, this.#options);
     } catch (error) {
-      throw translateAmqpError(error, `declare exchange "${this.#options.exchangeName}"`, [
+      throw translateRabbitMQError(error, `declare exchange "${this.#options.exchangeName}"`, [
         this.#options.password,
       ]);
     }
@@ -121,7 +121,7 @@ export class ConfirmPublisher {
           );
         } catch (error) {
           if (error instanceof RangeError || error instanceof TypeError)
-            throw translateAmqpError(error, `publish ${message.eventType} ${message.eventId}`, [
+            throw translateRabbitMQError(error, `publish ${message.eventType} ${message.eventId}`, [
               this.#options.password,
             ]);
           confirmation.resolve({ confirmed: false, reason: 'not sent: channel closed', error });

@@ -2,7 +2,7 @@ import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
 import type { DeadLetterMessage, ReadDeadLettersOptions } from '@eventsource/core';
 import { BusHeaders, headerText } from '@eventsource/core/kit';
 import type { AmqpConnection } from './amqp-connection.ts';
-import { translateAmqpError } from './errors.ts';
+import { translateRabbitMQError } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
 import { declareDeadLetterQueue } from './topology.ts';
 
@@ -40,7 +40,7 @@ export class DeadLetterQueue {
       await declareDeadLetterQueue(channel, this.#options);
       return await fn(channel);
     } catch (error) {
-      throw translateAmqpError(error, `${operation} "${this.#options.dlqQueueName}"`, [
+      throw translateRabbitMQError(error, `${operation} "${this.#options.dlqQueueName}"`, [
         this.#options.password,
       ]);
     } finally {

@@ -68,7 +68,7 @@ export function isConnectionError(error: unknown): boolean {
  * such as too-large headers) becomes `InvalidArgumentError`, a missing exchange or queue
  * `NotFoundError`, anything else `UnavailableError`. Library errors pass through unchanged.
  */
-export function translateAmqpError(
+export function translateRabbitMQError(
   error: unknown,
   operation: string,
   secrets: readonly (string | undefined)[] = [],

@@ -6,7 +6,7 @@ export type {
   RabbitMQExchangeType,
   ResolvedRabbitMQOptions,
 } from './rabbitmq-event-bus-options.ts';
-export { isConnectionError, translateAmqpError, UnconfirmedPublishError } from './errors.ts';
+export { isConnectionError, translateRabbitMQError, UnconfirmedPublishError } from './errors.ts';
 export type { UnconfirmedMessage } from './errors.ts';
 export {
   AGGREGATE_ID_HEADER,

@@ -3,7 +3,7 @@ import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '@eventsource/core';
 import { InFlight, isConsumptionStopped } from '@eventsource/core/kit';
 import type { AmqpConnection } from './amqp-connection.ts';
-import { translateAmqpError } from './errors.ts';
+import { translateRabbitMQError } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
 import { declareConsumerTopology } from './topology.ts';
 
@@ -99,7 +99,7 @@ export class QueueConsumer {
       this.#consumerTag = consumerTag;
     } catch (error) {
       await channel?.close().catch(() => undefined);
-      throw translateAmqpError(error, `consume from queue "${options.queueName}"`, [options.password]);
+      throw translateRabbitMQError(error, `consume from queue "${options.queueName}"`, [options.password]);
     }
     this.#config.subscribed();
     logger.debug({ queue: options.queueName, consumer_tag: this.#consumerTag }, 'Consuming from RabbitMQ');

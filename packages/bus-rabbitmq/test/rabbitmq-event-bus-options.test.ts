@@ -9,7 +9,7 @@ import {
   RabbitMQEventBus,
   redactUrl,
   resolveRabbitMQOptions,
-  translateAmqpError,
+  translateRabbitMQError,
   type RabbitMQEventBusOptions,
 } from '../src/index.ts';
 
@@ -114,28 +114,30 @@ describe('resolveRabbitMQOptions', () => {
   });
 });
 
-describe('translateAmqpError', () => {
+describe('translateRabbitMQError', () => {
   it('maps broker replies to the library hierarchy, keeping the cause and hiding secrets', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5672 (password hunter2)'), {
       code: 'ECONNREFUSED',
     });
-    const unavailable = translateAmqpError(refused, 'connect', ['hunter2']);
+    const unavailable = translateRabbitMQError(refused, 'connect', ['hunter2']);
     expect(unavailable).toBeInstanceOf(UnavailableError);
     expect(unavailable.cause).toBe(refused);
     expect(unavailable.message).not.toContain('hunter2');
 
     const precondition = Object.assign(new Error('PRECONDITION_FAILED - inequivalent arg'), { code: 406 });
-    expect(translateAmqpError(precondition, 'declare')).toBeInstanceOf(InvalidArgumentError);
+    expect(translateRabbitMQError(precondition, 'declare')).toBeInstanceOf(InvalidArgumentError);
     const missing = Object.assign(new Error("NOT_FOUND - no exchange 'x'"), { code: 404 });
-    expect(translateAmqpError(missing, 'publish')).toBeInstanceOf(NotFoundError);
-    expect(translateAmqpError(new RangeError('headers too large'), 'publish')).toBeInstanceOf(
+    expect(translateRabbitMQError(missing, 'publish')).toBeInstanceOf(NotFoundError);
+    expect(translateRabbitMQError(new RangeError('headers too large'), 'publish')).toBeInstanceOf(
       InvalidArgumentError,
     );
     const login = new Error(
       'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"',
     );
-    expect(translateAmqpError(login, 'connect to broker:5672 as app')).toBeInstanceOf(AuthenticationError);
+    expect(translateRabbitMQError(login, 'connect to broker:5672 as app')).toBeInstanceOf(
+      AuthenticationError,
+    );
     const library = new InvalidArgumentError('already translated');
-    expect(translateAmqpError(library, 'anything')).toBe(library);
+    expect(translateRabbitMQError(library, 'anything')).toBe(library);
   });
 });
