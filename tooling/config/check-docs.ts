@@ -13,9 +13,13 @@
 //    blocks import, except `node:` built-ins and @eventsource packages (an example may show this
 //    package beside another of ours, e.g. a store sharing a database with a snapshot store).
 // 4. The root README's package table lists every published package that has a README.
+// 5. Node support is claimed only where it is tested: every package.json's `engines.node` is
+//    `>=N` with N the major of the toolchain's Node (tooling/toolchain/env.sh, the one CI runs
+//    the suite and these examples on), and every "Node.js N or newer" in the docs says the same N.
 //
-// Blocks are written to tooling/docs-check/.snippets (git-ignored) and compiled there, where the
-// packages resolve; the compiled JavaScript goes to .snippets/out.
+// Blocks are written to tooling/docs-check/.snippets/run-<pid> (git-ignored; one directory per run,
+// so runs in one working tree do not disturb each other) and compiled there, where the packages
+// resolve; the compiled JavaScript goes to its out/.
 import { spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -31,7 +35,7 @@ import { join, relative } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
 const checkDir = join(root, 'tooling', 'docs-check');
-const snippetsDir = join(checkDir, '.snippets');
+const snippetsDir = join(checkDir, '.snippets', `run-${process.pid}`);
 const outDir = join(snippetsDir, 'out');
 const RUN_TIMEOUT_MS = 30_000;
 const NOT_RUN_MARKER = /^\/\/ (needs|not run):\s*\S/;
@@ -53,6 +57,11 @@ const sources = [
 
 rmSync(snippetsDir, { recursive: true, force: true });
 mkdirSync(snippetsDir, { recursive: true });
+writeFileSync(
+  join(snippetsDir, 'tsconfig.json'),
+  JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }),
+);
+process.on('exit', () => rmSync(snippetsDir, { recursive: true, force: true }));
 const snippets: Snippet[] = [];
 for (const file of sources) {
   const text = readFileSync(file, 'utf8');
@@ -87,7 +96,7 @@ const compiled = spawnSync(
     'exec',
     'tsc',
     '-p',
-    'tsconfig.json',
+    join(snippetsDir, 'tsconfig.json'),
     '--noEmit',
     'false',
     '--outDir',
@@ -136,6 +145,7 @@ const runnable = snippets.filter((snippet) => snippet.run);
 
 failed = !checkInstallLines() || failed;
 failed = !checkPackageTable() || failed;
+failed = !checkNodeSupport() || failed;
 if (failed) process.exit(1);
 console.log('docs: all checks pass');
 
@@ -196,4 +206,41 @@ function checkInstallLines(): boolean {
   }
   if (complete) console.log('docs: install lines name every package the examples import');
   return complete;
+}
+
+/** engines.node and the docs claim the Node major CI tests on, and nothing older. */
+function checkNodeSupport(): boolean {
+  const toolchain = readFileSync(join(root, 'tooling', 'toolchain', 'env.sh'), 'utf8');
+  const tested = /EVENTSOURCE_NODE_VERSION:-(\d+)\./.exec(toolchain)?.[1];
+  if (tested === undefined) {
+    console.error('docs: no Node version in tooling/toolchain/env.sh');
+    return false;
+  }
+  const wrong: string[] = [];
+  const manifests = [
+    '.',
+    ...['packages', 'apps', 'examples', 'tooling'].flatMap((group) =>
+      existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(group, name)) : [],
+    ),
+  ];
+  for (const dir of manifests) {
+    const file = join(root, dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const engines = (JSON.parse(readFileSync(file, 'utf8')) as { engines?: { node?: string } }).engines;
+    if (engines?.node !== undefined && engines.node !== `>=${tested}`) {
+      wrong.push(`${relative(root, file)} engines.node is "${engines.node}"`);
+    }
+  }
+  for (const file of sources) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/Node(?:\.js)? (\d+) or newer/g)) {
+      if (match[1] !== tested) wrong.push(`${relative(root, file)} says "${match[0]}"`);
+    }
+  }
+  if (wrong.length === 0) {
+    console.log(`docs: packages and docs claim Node ${tested}+, the version CI tests on`);
+    return true;
+  }
+  console.error(`docs: CI tests on Node ${tested} only, but:\n  ${wrong.join('\n  ')}`);
+  return false;
 }
