@@ -20,7 +20,8 @@ export function headerValueText(value: HeaderValue): string | undefined {
 }
 
 /**
- * Writes the trace context of `context` (default: active) into `headers` with the global
+ * Writes the trace context of `context` (default: active, which is the root whenever no context
+ * manager is registered: a publisher passes its own span's context) into `headers` with the global
  * propagator. When no propagator is registered, W3C `traceparent`/`tracestate` are written anyway,
  * so traces connect across services whatever the SDK setup.
  */

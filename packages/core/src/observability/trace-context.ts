@@ -39,7 +39,11 @@ export function parseTraceparent(traceparent: unknown, tracestate?: unknown): Sp
   };
 }
 
-/** The active span's context in W3C form, or `undefined` when no valid span is active. */
+/**
+ * The span context held by `context` in W3C form, or `undefined` when it holds no valid span.
+ * Without `context`, the active context: the root whenever no context manager is registered, so
+ * callers that own a span pass the context `ComponentTracer.run` hands them.
+ */
 export function currentTraceContext(context?: Context): PersistedTraceContext | undefined {
   const api = getOpenTelemetryApi();
   if (api === undefined) return undefined;
@@ -50,7 +54,8 @@ export function currentTraceContext(context?: Context): PersistedTraceContext | 
 }
 
 /**
- * Copies of `events` whose metadata carries the active span's trace context, written in W3C form
+ * Copies of `events` whose metadata carries the trace context of `context` (default: the active
+ * one; see {@link currentTraceContext}), written in W3C form
  * by us (never through the global propagator, so no baggage is persisted). An event that already
  * has a `traceparent` keeps it: an importer or upcaster may have supplied the true origin.
  */
