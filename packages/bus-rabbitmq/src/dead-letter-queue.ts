@@ -2,14 +2,11 @@ import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
 import type { DeadLetterMessage, ReadDeadLettersOptions } from '@eventsource/core';
 import { BusHeaders, headerText } from '@eventsource/core/kit';
 import type { AmqpConnection } from './amqp-connection.ts';
+import { AGGREGATE_ID_HEADER, copiedProperties } from './amqp-messages.ts';
 import { translateRabbitMQError } from './errors.ts';
 import type { ResolvedRabbitMQOptions } from './rabbitmq-event-bus-options.ts';
 import { declareDeadLetterQueue } from './topology.ts';
 
-/** Header of a dead letter: the routing key the event was originally published with. */
-export const ORIGINAL_ROUTING_KEY_HEADER = 'dlq_original_routing_key';
-/** Header every message of this bus carries beside the kit's: the aggregate id (the seed wrote it too). */
-export const AGGREGATE_ID_HEADER = 'aggregate_id';
 /** Header of a replayed message: how many times it came back from the DLQ. */
 export const REPLAY_COUNT_HEADER = 'dlq_replay_count';
 
@@ -89,15 +86,11 @@ export class DeadLetterQueue {
         headers[REPLAY_COUNT_HEADER] = String(
           Number(headerText(message.properties.headers, REPLAY_COUNT_HEADER) ?? 0) + 1,
         );
-        const { properties } = message;
-        channel.sendToQueue(this.#options.queueName, message.content, {
-          persistent: true,
-          headers,
-          ...(properties.contentType === undefined ? {} : { contentType: properties.contentType }),
-          ...(properties.messageId === undefined ? {} : { messageId: properties.messageId }),
-          ...(properties.timestamp === undefined ? {} : { timestamp: properties.timestamp }),
-          ...(properties.type === undefined ? {} : { type: properties.type }),
-        });
+        channel.sendToQueue(
+          this.#options.queueName,
+          message.content,
+          copiedProperties(message.properties, headers),
+        );
         await (channel as ConfirmChannel).waitForConfirms();
         channel.ack(message);
         moved += 1;

@@ -1,4 +1,4 @@
-import type { ConsumeMessage, Options } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import {
   getLogger,
   LoggerNames,
@@ -10,14 +10,12 @@ import {
 } from '@eventsource/core';
 import {
   BrokerEventBus,
-  BusHeaders,
   BusPublisher,
   EventBusMetrics,
   headerText,
   MessagePipeline,
   withSendContext,
   type DeadLetter,
-  type OutgoingMessage,
 } from '@eventsource/core/kit';
 import {
   ATTR_MESSAGING_DESTINATION,
@@ -27,8 +25,9 @@ import {
   SpanNames,
 } from '@eventsource/core/observability';
 import { AmqpConnection } from './amqp-connection.ts';
-import { ConfirmPublisher, type AmqpMessage } from './confirm-publisher.ts';
-import { AGGREGATE_ID_HEADER, DeadLetterQueue, ORIGINAL_ROUTING_KEY_HEADER } from './dead-letter-queue.ts';
+import { AGGREGATE_ID_HEADER, deadLetterMessage, eventMessage } from './amqp-messages.ts';
+import { ConfirmPublisher } from './confirm-publisher.ts';
+import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { QueueConsumer } from './queue-consumer.ts';
 import { QueueDepth } from './queue-depth.ts';
 import {
@@ -209,7 +208,7 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
     this.#metrics.ensureRegistered();
     return this.#publisher.publish(events, (messages, context) =>
       withSendContext(context, () =>
-        this.#confirm.send(this.#options.exchangeName, messages.map(amqpMessageOf)),
+        this.#confirm.send(this.#options.exchangeName, messages.map(eventMessage)),
       ),
     );
   }
@@ -260,47 +259,8 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
   }
 
   #deadLetter(letter: DeadLetter<ConsumeMessage>): Promise<void> {
-    const { message } = letter;
-    const { properties } = message;
-    const headers = {
-      ...properties.headers,
-      ...letter.headers,
-      [ORIGINAL_ROUTING_KEY_HEADER]: message.fields.routingKey,
-    };
     return this.#confirm.send(this.#options.dlqExchangeName, [
-      {
-        routingKey: this.#options.queueName,
-        content: message.content,
-        properties: {
-          persistent: true,
-          headers,
-          ...(properties.contentType === undefined ? {} : { contentType: properties.contentType }),
-          ...(properties.messageId === undefined ? {} : { messageId: properties.messageId }),
-          ...(properties.timestamp === undefined ? {} : { timestamp: properties.timestamp }),
-          ...(properties.type === undefined ? {} : { type: properties.type }),
-        },
-        eventId:
-          headerText(properties.headers, BusHeaders.eventId) ?? String(properties.messageId ?? 'unknown'),
-        eventType: headerText(properties.headers, BusHeaders.eventType) ?? 'unknown',
-      },
+      deadLetterMessage(letter, this.#options.queueName),
     ]);
   }
-}
-
-function amqpMessageOf({ event, value, headers }: OutgoingMessage): AmqpMessage {
-  const properties: Options.Publish = {
-    persistent: true,
-    contentType: 'application/json',
-    messageId: event.eventId,
-    timestamp: Math.floor(event.occurredAt.getTime() / 1000),
-    type: event.eventType,
-    headers: { ...headers, [AGGREGATE_ID_HEADER]: event.aggregateId },
-  };
-  return {
-    routingKey: routingKeyOf(event),
-    content: Buffer.from(value, 'utf8'),
-    properties,
-    eventId: event.eventId,
-    eventType: event.eventType,
-  };
 }
