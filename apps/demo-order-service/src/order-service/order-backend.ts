@@ -58,7 +58,7 @@ async function openFull(settings: Settings): Promise<OrderBackend> {
     const snapshotStore = await PostgreSQLSnapshotStore.create(naming);
     const readModel = await PostgreSQLOrderReadModel.create(pool, settings.schema);
     const outbox = new PostgreSQLOutboxRepository({ ...naming, eventRegistry: registry });
-    const bus = createBus({ settings, registry, consumerGroup: 'order-service' });
+    const bus = await createBus({ settings, registry, consumerGroup: 'order-service' });
     const relay = new OutboxRelay({ outbox, publisher: bus, maxPollIntervalMs: 100 });
     relay.start();
     return {

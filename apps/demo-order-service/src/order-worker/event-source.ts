@@ -65,7 +65,11 @@ async function consumeBus(settings: Settings, logger: Logger): Promise<OrderEven
   const pool = new pg.Pool({ connectionString: settings.postgresUrl, max: 5 });
   try {
     const readModel = await PostgreSQLOrderReadModel.create(pool, settings.schema);
-    const bus = createBus({ settings, registry: orderRegistry(), consumerGroup: settings.consumerGroup });
+    const bus = await createBus({
+      settings,
+      registry: orderRegistry(),
+      consumerGroup: settings.consumerGroup,
+    });
     subscribeOrderHandlers(bus, {
       projection: new OrderProjection(readModel),
       notifications: new NotificationService(logger),

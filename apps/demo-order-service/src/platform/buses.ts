@@ -1,7 +1,4 @@
 import type { EventBus, EventRegistry } from '@eventsource/core';
-import { KafkaEventBus } from '@eventsource/bus-kafka';
-import { RabbitMQEventBus } from '@eventsource/bus-rabbitmq';
-import { RedisEventBus } from '@eventsource/bus-redis';
 import { InvalidArgumentError } from '@eventsource/core';
 import type { Settings } from './settings.ts';
 
@@ -15,37 +12,44 @@ export interface BusOptions {
 /**
  * The buses full mode can run on, chosen by `DEMO_BUS`. Adding one is one entry: a function from
  * the settings to a bus that is not yet consuming. The order service only publishes through it (the
- * outbox relay's publisher); the worker subscribes and calls `startConsuming()`.
+ * outbox relay's publisher); the worker subscribes and calls `startConsuming()`. Each bus package
+ * (and its driver) is imported only when chosen, so embedded mode loads none of them.
  */
-export const buses: Readonly<Record<string, (options: BusOptions) => EventBus>> = {
-  kafka: ({ settings, registry, consumerGroup }) =>
-    new KafkaEventBus({
+export const buses: Readonly<Record<string, (options: BusOptions) => Promise<EventBus>>> = {
+  kafka: async ({ settings, registry, consumerGroup }) => {
+    const { KafkaEventBus } = await import('@eventsource/bus-kafka');
+    return new KafkaEventBus({
       bootstrapServers: settings.kafkaBrokers,
       topicPrefix: settings.destinationPrefix,
       consumerGroup,
       registry,
-    }),
-  rabbitmq: ({ settings, registry, consumerGroup }) =>
-    new RabbitMQEventBus({
+    });
+  },
+  rabbitmq: async ({ settings, registry, consumerGroup }) => {
+    const { RabbitMQEventBus } = await import('@eventsource/bus-rabbitmq');
+    return new RabbitMQEventBus({
       rabbitmqUrl: settings.rabbitmqUrl,
       exchangeName: settings.destinationPrefix,
       consumerGroup,
       registry,
       // One message at a time keeps each order's events in order (the default 10 are handled at once).
       prefetchCount: 1,
-    }),
-  redis: ({ settings, registry, consumerGroup }) =>
-    new RedisEventBus({
+    });
+  },
+  redis: async ({ settings, registry, consumerGroup }) => {
+    const { RedisEventBus } = await import('@eventsource/bus-redis');
+    return new RedisEventBus({
       redisUrl: settings.redisUrl,
       streamPrefix: settings.destinationPrefix,
       consumerGroup,
       registry,
       // Bounds how long a stop waits for a blocking read to return (default 5 s).
       blockMs: 1000,
-    }),
+    });
+  },
 };
 
-export function createBus(options: BusOptions): EventBus {
+export async function createBus(options: BusOptions): Promise<EventBus> {
   const factory = buses[options.settings.bus];
   if (factory === undefined) {
     throw new InvalidArgumentError(
