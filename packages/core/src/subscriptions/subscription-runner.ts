@@ -1,29 +1,28 @@
-import type { Context, ObservableResult } from '../observability/otel-types.ts';
+import type { Context } from '../observability/otel-types.ts';
 import type { DomainEvent } from '../events/domain-event.ts';
 import { ClosedError, errorTypeOf, EventDecodingError, InvalidArgumentError } from '../errors.ts';
 import { getLogger, LoggerNames } from '../logging/logger.ts';
 import {
   ATTR_BATCH_SIZE,
-  ATTR_EVENT_ID,
   ATTR_FROM_POSITION,
-  ATTR_RETRY_COUNT,
   ATTR_SUBSCRIPTION_NAME,
   ATTR_TO_POSITION,
   SemanticAttributes,
 } from '../observability/attributes.ts';
-import { ComponentTracer, recordError, type TelemetryOptions } from '../observability/component-tracer.ts';
+import { ComponentTracer, type TelemetryOptions } from '../observability/component-tracer.ts';
 import { lazyInstruments, type MetricsOptions } from '../observability/metrics.ts';
 import { getOpenTelemetryApi } from '../observability/otel-api.ts';
 import type { TracePropagationMode } from '../observability/propagation.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
 import { contextFromEvent, linksToEvents } from '../observability/trace-context.ts';
 import type { CheckpointRepository } from '../ports/checkpoint-repository.ts';
-import type { DLQFailure, DLQRepository } from '../ports/dlq-repository.ts';
+import type { DLQRepository } from '../ports/dlq-repository.ts';
 import { invokeHandler, type EventHandler } from '../ports/event-bus.ts';
 import type { EventStore, StoredEvent } from '../ports/event-store.ts';
 import type { ReadAllPageEntry } from '../ports/read-all-pages.ts';
 import type { Projection } from '../projections/projection.ts';
 import { exponentialBackoff, sleep, type RetryPolicy } from './retry-policy.ts';
+import { SubscriptionDeadLetters } from './subscription-dead-letters.ts';
 
 export type StartFrom = 'beginning' | 'end' | 'checkpoint' | number;
 export type SubscriptionState = 'stopped' | 'catching_up' | 'live' | 'failed';
@@ -73,6 +72,7 @@ export class SubscriptionRunner {
   readonly #options: SubscriptionRunnerOptions;
   readonly #tracer: ComponentTracer;
   readonly #logger = getLogger(LoggerNames.subscriptions);
+  readonly #deadLetters: SubscriptionDeadLetters | undefined;
   readonly #retryPolicy: RetryPolicy;
   readonly #instruments;
   #state: SubscriptionState = 'stopped';
@@ -99,6 +99,10 @@ export class SubscriptionRunner {
     this.#options = options;
     this.#retryPolicy = options.retryPolicy ?? exponentialBackoff();
     this.#tracer = ComponentTracer.from('@eventsource/core', options, true);
+    this.#deadLetters =
+      options.dlqRepository === undefined
+        ? undefined
+        : new SubscriptionDeadLetters(this.name, options.dlqRepository, this.#tracer, this.#logger);
     this.#instruments = lazyInstruments(
       '@eventsource/core',
       (meter) => ({
@@ -185,31 +189,13 @@ export class SubscriptionRunner {
     this.#abort = new AbortController();
     this.#state = 'catching_up';
     const unsubscribe = this.#options.eventStore.onAppend(() => this.#wake?.());
-    const stopObserving = this.#observeDlqSize();
+    const stopObserving = this.#deadLetters?.observeSize(this.#instruments()?.dlqSize) ?? (() => undefined);
     this.#loop = this.#run(this.#abort.signal).finally(() => {
       unsubscribe();
       stopObserving();
     });
     await this.waitForPosition(head);
     if (this.#state === 'catching_up') this.#state = 'live';
-  }
-
-  /** Registers the DLQ size callback for this run; returns its removal. */
-  #observeDlqSize(): () => void {
-    const dlq = this.#options.dlqRepository;
-    const gauge = dlq === undefined ? undefined : this.#instruments()?.dlqSize;
-    if (dlq === undefined || gauge === undefined) return () => undefined;
-    const attributes = { [ATTR_SUBSCRIPTION_NAME]: this.name };
-    const observe = async (result: ObservableResult): Promise<void> => {
-      try {
-        result.observe(await dlq.count({ consumerName: this.name }), attributes);
-      } catch (error) {
-        // A closed or unreachable DLQ gives no reading this time rather than a stale one.
-        this.#logger.debug({ subscription: this.name, error: errorTypeOf(error) }, 'DLQ size not observed');
-      }
-    };
-    gauge.addCallback(observe);
-    return () => gauge.removeCallback(observe);
   }
 
   async #resolveStart(): Promise<number> {
@@ -319,7 +305,9 @@ export class SubscriptionRunner {
           for (const entry of batch) {
             if (signal.aborted) break;
             if ('error' in entry) {
-              await this.#deadLetterUndecodable(entry.error);
+              // Without a DLQ the runner stops at it, as at an event whose handling keeps failing.
+              if (this.#deadLetters === undefined) throw entry.error;
+              await this.#deadLetters.addUndecodable(entry.error);
             } else {
               const handled = await this.#processEvent(entry, signal);
               if (!handled) break;
@@ -373,8 +361,8 @@ export class SubscriptionRunner {
           if (signal.aborted) return false;
           continue;
         }
-        if (this.#options.dlqRepository === undefined) throw error;
-        await this.#deadLetter({
+        if (this.#deadLetters === undefined) throw error;
+        await this.#deadLetters.add({
           consumerName: this.name,
           event: stored.event,
           globalPosition: stored.globalPosition,
@@ -384,41 +372,6 @@ export class SubscriptionRunner {
         return true;
       }
     }
-  }
-
-  /** An event the store cannot decode: to the DLQ in its stored form, or, without a DLQ, the runner stops. */
-  async #deadLetterUndecodable(error: EventDecodingError): Promise<void> {
-    if (this.#options.dlqRepository === undefined) throw error;
-    await this.#deadLetter({
-      consumerName: this.name,
-      raw: error.raw,
-      ...(error.globalPosition === undefined ? {} : { globalPosition: error.globalPosition }),
-      error,
-      retryCount: 0,
-    });
-  }
-
-  async #deadLetter(failure: DLQFailure): Promise<void> {
-    const dlq = this.#options.dlqRepository!;
-    const eventId = (failure.event ?? failure.raw).eventId;
-    await this.#tracer.run(
-      SpanNames.subscription.deadLetter,
-      {
-        attributes: {
-          [ATTR_SUBSCRIPTION_NAME]: this.name,
-          [ATTR_EVENT_ID]: eventId,
-          [ATTR_RETRY_COUNT]: failure.retryCount,
-        },
-      },
-      async (span) => {
-        recordError(span, failure.error);
-        await dlq.add(failure);
-      },
-    );
-    this.#logger.error(
-      { subscription: this.name, event_id: eventId, error: errorTypeOf(failure.error) },
-      'event sent to the DLQ',
-    );
   }
 
   #deliver(event: DomainEvent): Promise<void> {
