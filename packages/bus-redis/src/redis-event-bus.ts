@@ -101,6 +101,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
         consumerGroup,
         activeConnections: () => (self.bus === undefined ? 0 : self.bus.#connections.activeCount),
         lagReadings: () => (self.bus === undefined ? [] : self.bus.#lagReadings()),
+        dlqSize: () => (self.bus === undefined ? Promise.resolve(undefined) : self.bus.#dlqSize()),
       },
     );
     const connections = new RedisConnections(resolved.connection, resolved.redisAddress, metrics, logger);
@@ -331,6 +332,13 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
       [DeadLetterFields.originalStream]: message.stream,
       [DeadLetterFields.originalId]: message.id,
     });
+  }
+
+  /** The DLQ stream's length while consuming and connected (a collection never waits on a reconnect). */
+  async #dlqSize(): Promise<number | undefined> {
+    const command = this.#connections.command();
+    if (this.#consumer === undefined || command.status !== 'ready') return undefined;
+    return countDeadLetters(command, this.#options.dlqStream);
   }
 
   async #lagReadings(): Promise<readonly LagReading[]> {

@@ -172,6 +172,9 @@ describe('metrics: the redis.eventbus.* catalogue', () => {
         value: 1,
       },
     ]);
+    expect(await metric('dlq.size')).toEqual([
+      { attributes: { 'messaging.consumer.group.name': bus.consumerGroup }, value: 1 },
+    ]);
     expect(total(await metric('handler.invocations'))).toBe(7);
     expect(total(await metric('handler.duration'))).toBe(7);
     expect(total(await metric('publish.duration'))).toBe(2);
