@@ -1,12 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import {
-  ClosedError,
-  defineEvent,
-  DlqReasons,
-  encodeEvent,
-  UnavailableError,
-  type DomainEvent,
-} from '@eventsource/core';
+import { ClosedError, defineEvent, DlqReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
+import { encodeEvent } from '@eventsource/core/kit';
 
 import { RabbitMQEventBus, UnconfirmedPublishError } from '../src/index.ts';
 import {
