@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
-import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import type { ChannelModel, ConfirmChannel } from 'amqplib';
 import { defineEvent, EventRegistry } from '@eventsource/core';
 import { RabbitMQEventBus } from '@eventsource/bus-rabbitmq';
 import { busKey, type BusDriver, type BusPayload } from './bus-driver.ts';
@@ -108,7 +108,6 @@ export class RawRabbitMQDriver implements BusDriver {
   #queue = '';
   #connections: ChannelModel[] = [];
   #publisher: ConfirmChannel | undefined;
-  #consumer: Channel | undefined;
 
   constructor(config: RabbitMQBenchSettings) {
     this.#config = config;
@@ -128,7 +127,6 @@ export class RawRabbitMQDriver implements BusDriver {
     this.#publisher = await publishing.createConfirmChannel();
     await this.#publisher.assertExchange(this.#exchange, 'topic', { durable: true });
     const consumer = await consuming.createChannel();
-    this.#consumer = consumer;
     await consumer.assertQueue(this.#queue, { durable: true });
     await consumer.bindQueue(this.#queue, this.#exchange, '#');
     await consumer.prefetch(this.#config.prefetchCount);
@@ -168,7 +166,6 @@ export class RawRabbitMQDriver implements BusDriver {
     for (const connection of this.#connections) await connection.close().catch(() => undefined);
     this.#connections = [];
     this.#publisher = undefined;
-    this.#consumer = undefined;
     if (this.#exchange !== '') await deleteTopology(this.#config.rabbitmqUrl, this.#exchange, [this.#queue]);
   }
 }
