@@ -59,6 +59,8 @@ export class StreamConsumer {
   #ownPending = true;
   readonly #unacknowledged = new Map<string, string[]>();
   #flushTimer: NodeJS.Immediate | undefined;
+  #current: StreamEntry | undefined;
+  #currentSince = 0;
 
   constructor(config: StreamConsumerConfig) {
     this.#config = config;
@@ -92,6 +94,19 @@ export class StreamConsumer {
 
   async #run(): Promise<void> {
     const { signal } = this.#config;
+    const keepAlive = setInterval(
+      () => this.#keepCurrentClaimed(),
+      Math.max(1, Math.floor(this.#config.pendingIdleMs / 4)),
+    );
+    keepAlive.unref();
+    try {
+      await this.#loop(signal);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
     let nextClaimAt = Date.now() + this.#config.claimIntervalMs;
     let failures = 0;
     while (!signal.aborted) {
@@ -181,14 +196,15 @@ export class StreamConsumer {
   async #handleBatch(entries: readonly StreamEntry[], signal: AbortSignal): Promise<void> {
     for (const entry of entries) {
       if (signal.aborted) break;
-      const keepAlive = this.#keepClaimed(entry);
+      this.#current = entry;
+      this.#currentSince = performance.now();
       try {
         if (entry.fields !== undefined) await this.#config.handle(entry, signal);
       } catch {
         // Left pending on purpose; the handler reported why.
         continue;
       } finally {
-        clearInterval(keepAlive);
+        this.#current = undefined;
       }
       this.#acknowledgeSoon(entry);
     }
@@ -196,32 +212,28 @@ export class StreamConsumer {
   }
 
   /**
-   * While an entry is handled (retries and their back-off included), resets its idle time every
-   * quarter of `pendingIdleMs`, so no other member takes it over from a live member. The claim
-   * needs the entry idle for a fifth of `pendingIdleMs`: an entry another member has just taken
-   * over is left to it.
+   * While an entry is handled (retries and their back-off included) for more than a quarter of
+   * `pendingIdleMs`, resets its idle time every quarter, so no other member takes it over from a
+   * live member. The claim needs the entry idle for a fifth of `pendingIdleMs`: an entry another
+   * member has just taken over is left to it. One timer per consumer, not per entry.
    */
-  #keepClaimed(entry: StreamEntry): NodeJS.Timeout {
+  #keepCurrentClaimed(): void {
     const { connections, group, consumer, pendingIdleMs } = this.#config;
-    const timer = setInterval(
-      () => {
-        connections
-          .command()
-          .call(
-            'XCLAIM',
-            entry.stream,
-            group,
-            consumer,
-            String(Math.floor(pendingIdleMs / 5)),
-            entry.id,
-            'JUSTID',
-          )
-          .catch((error: unknown) => this.#config.failed(error, 'keep an entry claimed'));
-      },
-      Math.max(1, Math.floor(pendingIdleMs / 4)),
-    );
-    timer.unref();
-    return timer;
+    const quarter = Math.max(1, Math.floor(pendingIdleMs / 4));
+    const current = this.#current;
+    if (current === undefined || performance.now() - this.#currentSince < quarter) return;
+    connections
+      .command()
+      .call(
+        'XCLAIM',
+        current.stream,
+        group,
+        consumer,
+        String(Math.floor(pendingIdleMs / 5)),
+        current.id,
+        'JUSTID',
+      )
+      .catch((error: unknown) => this.#config.failed(error, 'keep an entry claimed'));
   }
 
   /**
