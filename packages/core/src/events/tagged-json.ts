@@ -76,14 +76,14 @@ function needsReplacer(value: unknown, depth: number): boolean {
 
 /** Parses text written by {@link toJson}. Text that is not JSON throws {@link SerializationError}. */
 export function fromJson(json: string): unknown {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(json);
+    const parsed: unknown = JSON.parse(json);
+    // Tags and escapes always contain `"$`; most payloads do not and need no second look.
+    return json.includes('"$') ? reviveJson(parsed) : parsed;
   } catch (error) {
+    // Malformed text, or nesting too deep to walk (a RangeError): either way, not readable JSON.
     throw new SerializationError('Malformed JSON', { cause: error });
   }
-  // Tags and escapes always contain `"$`; most payloads do not and need no second look.
-  return json.includes('"$') ? reviveJson(parsed) : parsed;
 }
 
 /** Revives tags and unescapes tag-like objects in an already-parsed structure (a JSONB driver's). */
