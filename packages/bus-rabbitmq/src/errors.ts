@@ -51,16 +51,6 @@ function replyCodeOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** True for failures of reaching the broker or of a connection it closed (as opposed to a rejected request). */
-export function isConnectionError(error: unknown): boolean {
-  if (isEventSourceError(error)) return error instanceof UnavailableError;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return true; // socket errors: ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...
-  if (typeof code === 'number') return code === 320 || code === 501 || code === 504 || code === 541;
-  const message = error instanceof Error ? error.message : '';
-  return /closed|heartbeat|socket|handshake|connection/i.test(message);
-}
-
 /**
  * The library error for an amqplib failure during `operation`, with the amqplib error as `cause`
  * and every secret scrubbed from the message: a refused login becomes `AuthenticationError`, a

@@ -6,7 +6,7 @@ export type {
   RabbitMQExchangeType,
   ResolvedRabbitMQOptions,
 } from './rabbitmq-event-bus-options.ts';
-export { isConnectionError, translateRabbitMQError, UnconfirmedPublishError } from './errors.ts';
+export { translateRabbitMQError, UnconfirmedPublishError } from './errors.ts';
 export type { UnconfirmedMessage } from './errors.ts';
 export { AGGREGATE_ID_HEADER, ORIGINAL_ROUTING_KEY_HEADER } from './amqp-messages.ts';
 export { REPLAY_COUNT_HEADER } from './dead-letter-queue.ts';
