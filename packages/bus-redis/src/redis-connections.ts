@@ -43,13 +43,13 @@ export class RedisConnections {
 
   /**
    * A new connection for blocking reads. Its commands wait through any outage (no per-request
-   * retry limit, no command timeout) because the read loop owns retrying; closing it ends them.
+   * retry limit, no socket timeout: a blocked read receives nothing for up to `blockMs`) because the read loop owns retrying; closing it ends them.
    */
   reader(): Redis {
     return this.#create('reader', {
       ...this.#options,
       maxRetriesPerRequest: null,
-      commandTimeout: undefined,
+      socketTimeout: undefined,
     });
   }
 

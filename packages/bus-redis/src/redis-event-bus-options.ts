@@ -51,8 +51,12 @@ export interface RedisStreamOptions {
   readonly tls?: boolean | ConnectionOptions;
   /** Default 5000 (the seed's `socket_connect_timeout`). */
   readonly connectTimeoutMs?: number;
-  /** A command that gets no answer within this time fails (the seed's `socket_timeout`). Blocking reads are exempt. Default 5000. */
-  readonly commandTimeoutMs?: number;
+  /**
+   * The seed's `socket_timeout`: while commands await their answer, a connection that receives
+   * nothing for this long is dropped and reconnected (its commands are sent again). The blocking
+   * read's connection is exempt. Default 5000.
+   */
+  readonly socketTimeoutMs?: number;
   /** Longest pause between reconnection attempts (they start at 100 ms and grow). Default 2000. */
   readonly maxReconnectDelayMs?: number;
   /**
@@ -204,7 +208,7 @@ export function resolveRedisStreamOptions(
       ...(url.password === undefined ? {} : { password: url.password }),
       ...(tls === false ? {} : { tls: tls === true ? {} : tls }),
       connectTimeout: integerOption('connectTimeoutMs', options.connectTimeoutMs, 5_000, 1),
-      commandTimeout: integerOption('commandTimeoutMs', options.commandTimeoutMs, 5_000, 1),
+      socketTimeout: integerOption('socketTimeoutMs', options.socketTimeoutMs, 5_000, 1),
       maxRetriesPerRequest: integerOption('maxRetriesPerRequest', options.maxRetriesPerRequest, 20, 0),
       retryStrategy: (attempt: number) => Math.min(100 * attempt, maxReconnectDelayMs),
       lazyConnect: true,

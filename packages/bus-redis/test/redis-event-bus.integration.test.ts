@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ClosedError, defineEvent, DlqReasons, encodeEvent, type DomainEvent } from '@eventsource/core';
-import { BusHeaders } from '@eventsource/core/kit';
+import { ClosedError, defineEvent, DlqReasons, type DomainEvent } from '@eventsource/core';
+import { BusHeaders, encodeEvent } from '@eventsource/core/kit';
 import { RedisEventBus } from '../src/index.ts';
 import {
   deleteStreams,
