@@ -5,7 +5,18 @@ import fc from 'fast-check';
 
 /** Keys that collide with the encoding's tags and escapes, mixed with ordinary ones. */
 const key = fc.oneof(
-  fc.constantFrom('$date', '$bigint', '$$date', '$$bigint', '$$$date', '$', '$dat', 'date', 'bigint', 'a'),
+  fc.constantFrom(
+    '$date',
+    '$bigint',
+    '$$date',
+    '$$bigint',
+    '$$$date',
+    '$',
+    '$dat',
+    'date',
+    'bigint',
+    '__proto__',
+  ),
   fc.string({ maxLength: 6 }),
 );
 
@@ -26,6 +37,6 @@ const leaf = fc.oneof(
 export const payload: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, tie('array'), tie('object'), tie('single')),
   array: fc.array(tie('value'), { maxLength: 4 }),
-  object: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+  object: fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: true }),
   single: fc.tuple(key, tie('value')).map(([name, value]) => ({ [name]: value })),
 })).value;

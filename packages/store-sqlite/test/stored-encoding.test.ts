@@ -49,8 +49,11 @@ describe('SQLiteEventStore stored encoding', () => {
         const before = await store.getGlobalPosition();
         await append(store, id, data);
         expect((await store.getEvents(id, 'Note')).events[0]!.data).toEqual(data);
+        // A shrinking run appends again; only this run's event is compared.
+        const read: unknown[] = [];
         for await (const stored of store.readAll({ fromPosition: before }))
-          expect(stored.event.data).toEqual(data);
+          if (stored.event.aggregateId === id) read.push(stored.event.data);
+        expect(read).toEqual([data]);
       }),
       { numRuns: 300 },
     );
