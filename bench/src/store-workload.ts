@@ -45,6 +45,8 @@ export interface StoreWorkload {
 /** An informational baseline: another way of doing the operation, without the library. */
 export interface ExtraBaseline {
   readonly name: string;
+  /** A `library / <name>` target; informational (never gated) when absent. */
+  readonly target?: number;
   prepare(run: RunContext): Promise<Operation> | Operation;
 }
 
@@ -121,7 +123,7 @@ export async function runStoreWorkload(
       gate('library/raw', 'library', 'raw', workload.target),
       gate('tracing sdk/off', 'library.sdk', 'library', TRACING_SDK_TARGET),
       gate('tracing api/off', 'library.api', 'library', TRACING_API_TARGET),
-      ...extras.map((extra) => gate(`library/${extra.name}`, 'library', extra.name, null)),
+      ...extras.map((extra) => gate(`library/${extra.name}`, 'library', extra.name, extra.target ?? null)),
     ].map(({ name, numerator, denominator, target }) => {
       const value = measurement.pairedRatio(numerator, denominator);
       return { name, numerator, denominator, value, target, pass: target === null || value >= target };

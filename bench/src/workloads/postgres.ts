@@ -21,10 +21,12 @@ import {
   BATCH_SIZE,
   expectCount,
   LOAD_EVENTS,
+  LOAD_STREAMS,
   librarySide,
   PAGE_SIZE,
   SNAPSHOT_VERSION,
 } from './library-side.ts';
+import { POSTGRES_LIMIT_NOTE, postgresLimit } from './postgres-limit.ts';
 import { compareStatements, mirroredStatements, type PostgresNames } from './postgres-statements.ts';
 
 const POOL_SIZE = 16;
@@ -96,6 +98,12 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
   }
   const { stores, snapshotStores } = opened;
   const library = librarySide({ stores, snapshotStores }, context.runId);
+  const limit = await postgresLimit(pool, schema);
+  const loadStreams = Array.from({ length: LOAD_STREAMS }, (_, index) => library.loadStream(index));
+  const seedLoad = async (): Promise<void> => {
+    await library.seedLoad();
+    await limit.seedLoad(loadStreams);
+  };
 
   const statements = mirroredStatements(names);
   const channel = stores.on.capabilities.appendNotifications ? statements.channel : null;
@@ -177,8 +185,8 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
     {
       ...base,
       id: 'postgres.append',
-      extraBaselines: handWritten(false),
-      notes: [...sqlNotes, handWrittenNote],
+      extraBaselines: [...handWritten(false), limit.appendOne()],
+      notes: [...sqlNotes, handWrittenNote, POSTGRES_LIMIT_NOTE],
       title: 'append 1 event to a new stream, sequential',
       operation: 'append',
       unit: 'events',
@@ -196,8 +204,8 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
     {
       ...base,
       id: 'postgres.append.concurrent',
-      extraBaselines: handWritten(false),
-      notes: [...sqlNotes, handWrittenNote],
+      extraBaselines: [...handWritten(false), limit.appendOneConcurrent()],
+      notes: [...sqlNotes, handWrittenNote, POSTGRES_LIMIT_NOTE],
       title: `append 1 event to a new stream, ${POOL_SIZE} concurrent clients (pool of ${POOL_SIZE})`,
       operation: 'append',
       unit: 'events',
@@ -215,8 +223,8 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
     {
       ...base,
       id: 'postgres.batch',
-      extraBaselines: handWritten(true),
-      notes: [...sqlNotes, handWrittenNote],
+      extraBaselines: [...handWritten(true), limit.appendBatch()],
+      notes: [...sqlNotes, handWrittenNote, POSTGRES_LIMIT_NOTE],
       title: `append a batch of ${BATCH_SIZE} events to a new stream`,
       operation: `batch of ${BATCH_SIZE}`,
       unit: 'events',
@@ -251,8 +259,10 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       notes: [
         ...sqlNotes,
         'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT (jsonb parsed by pg) and the same fold; no envelope, dates or metadata, as hand-written code would.',
+        POSTGRES_LIMIT_NOTE,
       ],
-      setup: library.seedLoad,
+      extraBaselines: [limit.load(library.loadStream)],
+      setup: seedLoad,
       raw: () => async (index) => {
         const result = await pool.query<EventRow>({
           name: 'bench_raw_get_events',
@@ -280,8 +290,10 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       notes: [
         ...sqlNotes,
         `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events: two round trips on both sides.`,
+        POSTGRES_LIMIT_NOTE,
       ],
-      setup: library.seedLoad,
+      extraBaselines: [limit.loadSnapshot(library.loadStream)],
+      setup: seedLoad,
       raw: () => async (index) => {
         const aggregateId = library.loadStream(index);
         const snapshot = await pool.query<SnapshotRow>({
@@ -305,6 +317,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
   function catchUpWorkload(): StoreWorkload {
     const events = pick(context, 20_000, 100_000);
     let fromPosition = 0;
+    let limitFromPosition = 0;
     return {
       ...base,
       id: 'postgres.catchup',
@@ -322,9 +335,12 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       notes: [
         ...sqlNotes,
         'Library: readAll({ pageSize: 1000 }) consumed event by event (a deserialized StoredEvent each). Raw: the same gap-safe page SELECT, rows as pg returns them (jsonb parsed).',
+        POSTGRES_LIMIT_NOTE,
       ],
+      extraBaselines: [limit.catchUp(() => limitFromPosition)],
       setup: async () => {
         fromPosition = await library.seedCatchUp(events);
+        limitFromPosition = await limit.seedCatchUp(context.runId, events);
       },
       raw: () => {
         let position = fromPosition;

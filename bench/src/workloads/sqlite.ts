@@ -21,10 +21,12 @@ import {
   BATCH_SIZE,
   expectCount,
   LOAD_EVENTS,
+  LOAD_STREAMS,
   librarySide,
   PAGE_SIZE,
   SNAPSHOT_VERSION,
 } from './library-side.ts';
+import { SQLITE_LIMIT_NOTE, sqliteLimit } from './sqlite-limit.ts';
 
 /** The issue's target: every SQLite workload at >= 0.8 of raw better-sqlite3. */
 const SQLITE_TARGET = 0.8;
@@ -100,6 +102,12 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
     on: new SQLiteSnapshotStore({ database: db }),
   };
   const library = librarySide({ stores, snapshotStores }, context.runId);
+  const limit = sqliteLimit(db);
+  const loadStreams = Array.from({ length: LOAD_STREAMS }, (_, index) => library.loadStream(index));
+  const seedLoad = async (): Promise<void> => {
+    await library.seedLoad();
+    limit.seedLoad(loadStreams);
+  };
   context.servers['sqlite'] =
     `database in ${parent}; ${db.prepare('SELECT sqlite_version()').pluck().get() as string} (journal_mode=${db.pragma('journal_mode', { simple: true }) as string}, synchronous=${synchronousName(db.pragma('synchronous', { simple: true }) as number)})`;
 
@@ -171,7 +179,8 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 4000, warmupOperations: 1000, rounds: 5 },
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
-      notes: [sameSql],
+      notes: [sameSql, SQLITE_LIMIT_NOTE],
+      extraBaselines: [limit.appendOne(false)],
       raw: (run) => (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
       library: (mode, run) => library.appendOne(mode, run),
     },
@@ -188,8 +197,10 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 4000, warmupOperations: 1000, rounds: 5 },
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
+      extraBaselines: [limit.appendOne(true)],
       notes: [
         sameSql,
+        SQLITE_LIMIT_NOTE,
         'better-sqlite3 is synchronous: the 16 callers interleave on one connection, so this measures the async overhead under contention, not parallel writes.',
       ],
       raw: (run) => async (index) => rawAppend.immediate(`${run.prefix}-${index}`, [payload(index)]),
@@ -208,7 +219,8 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
         { operations: 200, warmupOperations: 50, rounds: 5 },
         { operations: 400, warmupOperations: 100, rounds: 7 },
       ),
-      notes: [sameSql],
+      notes: [sameSql, SQLITE_LIMIT_NOTE],
+      extraBaselines: [limit.appendBatch()],
       raw: (run) => {
         const datas = Array.from({ length: BATCH_SIZE }, (_, index) => payload(index));
         return (index) => rawAppend.immediate(`${run.prefix}-${index}`, datas);
@@ -231,8 +243,10 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       notes: [
         sameSql,
         'Library: AggregateRepository.load (getEvents + deserialize + fold). Raw: the same SELECT, JSON.parse of `data` per row and the same fold; the raw side skips metadata, dates and the envelope, as hand-written code would.',
+        SQLITE_LIMIT_NOTE,
       ],
-      setup: library.seedLoad,
+      extraBaselines: [limit.load(library.loadStream)],
+      setup: seedLoad,
       raw: () => (index) => {
         const rows = statements.readStream.all(library.loadStream(index), AGGREGATE_TYPE, 0);
         expectCount(rawFold({ count: 0, lastId: 0 }, rows), LOAD_EVENTS);
@@ -255,8 +269,10 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       notes: [
         sameSql,
         `Snapshot at version ${SNAPSHOT_VERSION}, then ${LOAD_EVENTS - SNAPSHOT_VERSION} tail events. Raw: the snapshot store's SELECT + JSON.parse, then the tail SELECT and fold.`,
+        SQLITE_LIMIT_NOTE,
       ],
-      setup: library.seedLoad,
+      extraBaselines: [limit.loadSnapshot(library.loadStream)],
+      setup: seedLoad,
       raw: () => (index) => {
         const aggregateId = library.loadStream(index);
         const snapshot = statements.snapshot.get(AGGREGATE_TYPE, aggregateId)!;
@@ -274,6 +290,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
   function catchUpWorkload(): StoreWorkload {
     const events = pick(context, 20_000, 100_000);
     let fromPosition = 0;
+    let limitFromPosition = 0;
     return {
       ...base,
       id: 'sqlite.catchup',
@@ -290,9 +307,12 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       notes: [
         sameSql,
         'Library: readAll({ pageSize: 1000 }) consumed event by event (deserialized StoredEvent each). Raw: the same page SELECT, JSON.parse of `data` per row.',
+        SQLITE_LIMIT_NOTE,
       ],
+      extraBaselines: [limit.catchUp(() => limitFromPosition)],
       setup: async () => {
         fromPosition = await library.seedCatchUp(events);
+        limitFromPosition = limit.seedCatchUp(context.runId, events);
       },
       raw: () => {
         let position = fromPosition;
