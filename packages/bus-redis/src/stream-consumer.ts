@@ -56,7 +56,8 @@ export class StreamConsumer {
   readonly #reader: Redis;
   readonly #inFlight = new InFlight();
   readonly #claimCursors = new Map<string, string>();
-  #ownPending = true;
+  /** Where reading this member's own pending entries goes on, per stream; empty once done. */
+  readonly #ownPending = new Map<string, string>();
   readonly #unacknowledged = new Map<string, string[]>();
   #flushTimer: NodeJS.Immediate | undefined;
   #current: StreamEntry | undefined;
@@ -65,9 +66,8 @@ export class StreamConsumer {
   constructor(config: StreamConsumerConfig) {
     this.#config = config;
     this.#reader = config.connections.reader();
-    this.#reader.on('ready', () => {
-      this.#ownPending = true;
-    });
+    this.#reader.on('ready', () => this.#readOwnPendingFirst());
+    this.#readOwnPendingFirst();
   }
 
   /** Creates the groups and opens the reading connection, then starts the loop. */
@@ -140,10 +140,19 @@ export class StreamConsumer {
     }
   }
 
+  #readOwnPendingFirst(): void {
+    for (const stream of this.#config.streams) this.#ownPending.set(stream, '0');
+  }
+
+  /**
+   * Reads new entries (`>`), or while some of this member's own pending entries are unread, those
+   * (from the cursor on: one that fails again stays pending and is not read in a loop; the
+   * idle-time claim brings it back).
+   */
   async #read(signal: AbortSignal): Promise<void> {
     const { streams, group, consumer, batchSize, blockMs } = this.#config;
-    const ownPending = this.#ownPending;
-    const ids = streams.map(() => (ownPending ? '0' : '>'));
+    const ownPending = this.#ownPending.size > 0;
+    const ids = streams.map((stream) => (ownPending ? (this.#ownPending.get(stream) ?? '0') : '>'));
     const reply = await this.#reader.call(
       'XREADGROUP',
       'GROUP',
@@ -158,11 +167,11 @@ export class StreamConsumer {
       ...ids,
     );
     const entries = readReplyEntries(reply);
-    if (ownPending && entries.length === 0) this.#ownPending = false;
+    if (ownPending) {
+      this.#ownPending.clear();
+      for (const entry of entries) this.#ownPending.set(entry.stream, entry.id);
+    }
     await this.#handleBatch(entries, signal);
-    // Own pending entries that failed again stay pending: leave them to the idle-time claim
-    // rather than reading them in a tight loop.
-    if (ownPending) this.#ownPending = false;
   }
 
   async #claim(signal: AbortSignal): Promise<void> {

@@ -232,3 +232,41 @@ describe('long deliveries', () => {
     expect(await slow.dlqMessageCount()).toBe(0);
   }, 30_000);
 });
+
+describe('restarts', () => {
+  it('a member restarted under its name first handles the entries still pending for it, batch after batch', async () => {
+    const prefix = prefixFor('ownpending');
+    const options = testOptions(prefix, { consumerName: 'member-1', batchSize: 40, pendingIdleMs: 60_000 });
+    const publisher = new RedisEventBus(options);
+    const events = Array.from({ length: 100 }, (_, index) => orderPlaced(`order-${index}`));
+    const redis = rawRedis();
+    try {
+      // An earlier run of member-1 read these and died before acknowledging any.
+      await redis.call('XGROUP', 'CREATE', publisher.streamName, publisher.consumerGroup, '0', 'MKSTREAM');
+      await publisher.publish(events);
+      await redis.call(
+        'XREADGROUP',
+        'GROUP',
+        publisher.consumerGroup,
+        'member-1',
+        'COUNT',
+        '100',
+        'STREAMS',
+        publisher.streamName,
+        '>',
+      );
+      await using restarted = new RedisEventBus(options);
+      const handled = new Set<string>();
+      restarted.subscribe(OrderPlaced, (event) => void handled.add(event.eventId));
+      await restarted.startConsuming();
+      await waitFor(() => handled.size === 100, 'every entry pending for member-1 handled', 10_000);
+      await waitFor(
+        async () => Number((await redis.xpending(publisher.streamName, publisher.consumerGroup))[0]) === 0,
+        'nothing pending',
+      );
+    } finally {
+      redis.disconnect();
+      await publisher.close();
+    }
+  }, 30_000);
+});
