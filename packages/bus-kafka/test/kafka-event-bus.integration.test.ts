@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ClosedError,
-  defineEvent,
-  DlqReasons,
-  encodeEvent,
-  UnavailableError,
-  type DomainEvent,
-} from '@eventsource/core';
+import { ClosedError, defineEvent, DlqReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
+import { encodeEvent } from '@eventsource/core/kit';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import { KafkaEventBus } from '../src/index.ts';
 import {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Admin, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import { ComponentTracer } from '@eventsource/core/observability';
-import {
-  defineEvent,
-  DlqReasons,
-  encodeEvent,
-  EventRegistry,
-  getLogger,
-  type DomainEvent,
-} from '@eventsource/core';
+import { defineEvent, DlqReasons, EventRegistry, getLogger, type DomainEvent } from '@eventsource/core';
+import { encodeEvent } from '@eventsource/core/kit';
 import {
   EventBusMetrics,
   EventDispatcher,

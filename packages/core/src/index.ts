@@ -47,21 +47,9 @@ export type {
   Upcaster,
 } from './events/domain-event.ts';
 export { defaultRegistry, EventRegistry, registerEvent } from './events/event-registry.ts';
-export {
-  decodeEvent,
-  decodeStoredEvent,
-  deserializeEvent,
-  encodeEvent,
-  fromJson,
-  rawEventOf,
-  reviveJson,
-  serializeEvent,
-  toJson,
-} from './events/serialization.ts';
-export type { SerializedEvent, StoredEventRecord } from './events/serialization.ts';
-export { validateEvent } from './events/validation.ts';
+export { fromJson, toJson } from './events/serialization.ts';
 export { InMemoryCheckpointRepository } from './in-memory/in-memory-checkpoint-repository.ts';
-export { describeError, InMemoryDLQRepository } from './in-memory/in-memory-dlq-repository.ts';
+export { InMemoryDLQRepository } from './in-memory/in-memory-dlq-repository.ts';
 export { InMemoryEventBus } from './in-memory/in-memory-event-bus.ts';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store.ts';
 export type { InMemoryEventStoreOptions } from './in-memory/in-memory-event-store.ts';
@@ -72,7 +60,6 @@ export type { LogFields, Logger, LoggingOptions, LogLevel } from './logging/logg
 export { OutboxRelay } from './outbox/outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox/outbox-relay.ts';
 export type { Checkpoint, CheckpointRepository, CheckpointUpdate } from './ports/checkpoint-repository.ts';
-export { failedEventIdentity } from './ports/dlq-repository.ts';
 export type {
   DLQEntry,
   DLQFailure,
@@ -88,15 +75,7 @@ export type {
   EventHandler,
   ReadDeadLettersOptions,
 } from './ports/event-bus.ts';
-export {
-  assertAppendArguments,
-  assertExpectedVersion,
-  assertId,
-  assertStreamArguments,
-  ExpectedVersion,
-  MAX_ID_LENGTH,
-  streamIdOf,
-} from './ports/event-store.ts';
+export { ExpectedVersion, MAX_ID_LENGTH } from './ports/event-store.ts';
 export type {
   AppendResult,
   EventPublisher,
@@ -109,8 +88,6 @@ export type {
   StoredEvent,
 } from './ports/event-store.ts';
 export type { ClaimOptions, OutboxEntry, OutboxRepository, OutboxStatus } from './ports/outbox-repository.ts';
-export { decodePageEntry, DEFAULT_READ_ALL_PAGE_SIZE, readAllPages } from './ports/read-all-pages.ts';
-export type { ReadAllPageEntry, ReadAllPageRequest, UndecodableStoredEvent } from './ports/read-all-pages.ts';
 export type { Snapshot, SnapshotStore } from './ports/snapshot-store.ts';
 export { DeclarativeProjection } from './projections/declarative-projection.ts';
 export type { ProjectionHandler } from './projections/declarative-projection.ts';

@@ -1,6 +1,29 @@
 // `@eventsource/core/kit`: the building blocks for adapter authors (stores, snapshot stores, buses).
 // Applications need only the main entry point; docs/adapters.md explains how these fit together.
 
+// Stores: argument checks, paged reads, event rows and their serialization, dead-letter rows.
+export {
+  decodeEvent,
+  decodeStoredEvent,
+  deserializeEvent,
+  encodeEvent,
+  rawEventOf,
+  reviveJson,
+  serializeEvent,
+} from './events/serialization.ts';
+export type { SerializedEvent, StoredEventRecord } from './events/serialization.ts';
+export { validateEvent } from './events/validation.ts';
+export { describeError } from './in-memory/in-memory-dlq-repository.ts';
+export { failedEventIdentity } from './ports/dlq-repository.ts';
+export {
+  assertAppendArguments,
+  assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
+} from './ports/event-store.ts';
+export { decodePageEntry, readAllPages } from './ports/read-all-pages.ts';
+export type { ReadAllPageEntry, ReadAllPageRequest, UndecodableStoredEvent } from './ports/read-all-pages.ts';
+
 // Buses: lifecycle, options, wire format and headers, publishing, the consume pipeline, metrics.
 export { BrokerEventBus } from './bus/broker-event-bus.ts';
 export type { BrokerEventBusConfig } from './bus/broker-event-bus.ts';

@@ -3,24 +3,20 @@ import { z } from 'zod';
 import {
   causedBy,
   createEvent,
-  decodeEvent,
   defaultRegistry,
   defineEvent,
-  deserializeEvent,
   DuplicateEventTypeError,
-  encodeEvent,
   EventRegistry,
   EventTypeNotFoundError,
   EventValidationError,
   fromJson,
   InvalidArgumentError,
   registerEvent,
-  reviveJson,
-  serializeEvent,
   SerializationError,
   toJson,
   withMetadata,
 } from '../src/index.ts';
+import { decodeEvent, deserializeEvent, encodeEvent, reviveJson, serializeEvent } from '../src/kit.ts';
 import { TaskCreated } from './support.ts';
 
 describe('events', () => {

@@ -3,11 +3,10 @@ import {
   EventRegistry,
   InMemoryEventStore,
   InvalidArgumentError,
-  readAllPages,
   type ReadAllOptions,
-  type ReadAllPageRequest,
   type StoredEvent,
 } from '../src/index.ts';
+import { readAllPages, type ReadAllPageRequest } from '../src/kit.ts';
 import { captureTelemetry, TaskCreated, type TelemetryCapture } from './support.ts';
 
 /** A log of `size` events at positions 1..size, read through `readAllPages`, recording each page request. */

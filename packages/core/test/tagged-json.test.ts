@@ -1,17 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { payload } from './payload-arbitrary.ts';
-import {
-  decodeEvent,
-  defineEvent,
-  encodeEvent,
-  EventRegistry,
-  fromJson,
-  reviveJson,
-  serializeEvent,
-  deserializeEvent,
-  toJson,
-} from '../src/index.ts';
+import { defineEvent, EventRegistry, fromJson, toJson } from '../src/index.ts';
+import { decodeEvent, encodeEvent, reviveJson, serializeEvent, deserializeEvent } from '../src/kit.ts';
 
 const Anything = defineEvent<unknown, 'Anything'>('Anything', { aggregateType: 'Thing' });
 const registry = new EventRegistry();

@@ -3,11 +3,11 @@ import {
   ClosedError,
   InvalidArgumentError,
   LoggerNames,
-  reviveJson,
   toJson,
   type Snapshot,
   type SnapshotStore,
 } from '@eventsource/core';
+import { reviveJson } from '@eventsource/core/kit';
 import {
   ATTR_AGGREGATE_ID,
   ATTR_AGGREGATE_TYPE,

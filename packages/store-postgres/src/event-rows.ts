@@ -1,10 +1,5 @@
-import {
-  decodeStoredEvent,
-  serializeEvent,
-  type DomainEvent,
-  type EventRegistry,
-  type StoredEventRecord,
-} from '@eventsource/core';
+import { type DomainEvent, type EventRegistry } from '@eventsource/core';
+import { decodeStoredEvent, serializeEvent, type StoredEventRecord } from '@eventsource/core/kit';
 
 /**
  * Envelope columns as selected. JSONB is selected as text and parsed by core's `fromJson`: one

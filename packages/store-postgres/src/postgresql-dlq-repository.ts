@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   defaultRegistry,
-  describeError,
-  failedEventIdentity,
   NotFoundError,
-  rawEventOf,
-  serializeEvent,
   type DLQEntry,
   type DLQFailure,
   type DLQListOptions,
@@ -13,8 +9,14 @@ import {
   type DLQStatus,
   type DomainEvent,
   type EventRegistry,
-  type SerializedEvent,
 } from '@eventsource/core';
+import {
+  describeError,
+  failedEventIdentity,
+  rawEventOf,
+  serializeEvent,
+  type SerializedEvent,
+} from '@eventsource/core/kit';
 import {
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,

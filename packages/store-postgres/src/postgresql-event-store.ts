@@ -1,17 +1,11 @@
 import type { Pool } from 'pg';
 import {
-  assertExpectedVersion,
-  assertId,
-  assertStreamArguments,
   ClosedError,
   ConcurrencyError,
-  decodePageEntry,
   defaultRegistry,
   EventSourceError,
   InvalidArgumentError,
   LoggerNames,
-  readAllPages,
-  validateEvent,
   type AppendResult,
   type DomainEvent,
   type EventRegistry,
@@ -22,10 +16,18 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
-  type ReadAllPageEntry,
-  type ReadAllPageRequest,
   type StoredEvent,
 } from '@eventsource/core';
+import {
+  assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
+  decodePageEntry,
+  readAllPages,
+  validateEvent,
+  type ReadAllPageEntry,
+  type ReadAllPageRequest,
+} from '@eventsource/core/kit';
 import {
   EventStoreTelemetry,
   SpanKinds,

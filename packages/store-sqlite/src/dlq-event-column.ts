@@ -1,10 +1,5 @@
-import {
-  decodeEvent,
-  encodeEvent,
-  type DomainEvent,
-  type EventRegistry,
-  type SerializedEvent,
-} from '@eventsource/core';
+import { type DomainEvent, type EventRegistry } from '@eventsource/core';
+import { decodeEvent, encodeEvent, type SerializedEvent } from '@eventsource/core/kit';
 
 /**
  * The `event` column of `dead_letter_queue`: a decodable event as core's `encodeEvent` JSON; an

@@ -3,8 +3,8 @@ import {
   InvalidArgumentError,
   type DomainEvent,
   type EventDefinition,
-  type SerializedEvent,
 } from '@eventsource/core';
+import { type SerializedEvent } from '@eventsource/core/kit';
 
 /**
  * The columns of `events` under the names of core's `SerializedEvent`, so a selected row is already

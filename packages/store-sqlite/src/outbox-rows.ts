@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  decodeEvent,
-  toJson,
-  type EventRegistry,
-  type OutboxEntry,
-  type OutboxStatus,
-  type SerializedEvent,
-} from '@eventsource/core';
+import { toJson, type EventRegistry, type OutboxEntry, type OutboxStatus } from '@eventsource/core';
+import { decodeEvent, type SerializedEvent } from '@eventsource/core/kit';
 
 /** One pending row per event; shared by the outbox repository and the store's transactional outbox. */
 export const INSERT_OUTBOX = `INSERT INTO event_outbox (id, event_id, event_type, aggregate_id, aggregate_type, event, status, attempts, created_at, available_at)

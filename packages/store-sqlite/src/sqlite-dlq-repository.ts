@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   defaultRegistry,
-  describeError,
-  failedEventIdentity,
   NotFoundError,
   type DLQEntry,
   type DLQFailure,
@@ -11,6 +9,7 @@ import {
   type DLQStatus,
   type EventRegistry,
 } from '@eventsource/core';
+import { describeError, failedEventIdentity } from '@eventsource/core/kit';
 import {
   ATTR_EVENT_ID,
   ATTR_EVENT_TYPE,

@@ -1,15 +1,8 @@
 import {
-  assertExpectedVersion,
-  assertId,
-  assertStreamArguments,
-  decodePageEntry,
-  decodeStoredEvent,
   defaultRegistry,
   errorTypeOf,
   getLogger,
   LoggerNames,
-  readAllPages,
-  serializeEvent,
   type AppendResult,
   type DomainEvent,
   type EventRegistry,
@@ -20,11 +13,20 @@ import {
   type GetEventsByTypeOptions,
   type GetEventsOptions,
   type ReadAllOptions,
+  type StoredEvent,
+} from '@eventsource/core';
+import {
+  assertExpectedVersion,
+  assertId,
+  assertStreamArguments,
+  decodePageEntry,
+  decodeStoredEvent,
+  readAllPages,
+  serializeEvent,
   type ReadAllPageEntry,
   type ReadAllPageRequest,
   type SerializedEvent,
-  type StoredEvent,
-} from '@eventsource/core';
+} from '@eventsource/core/kit';
 import {
   EventStoreTelemetry,
   SpanKinds,

@@ -5,13 +5,13 @@ import {
   InvalidArgumentError,
   LoggerNames,
   NotFoundError,
-  serializeEvent,
   type ClaimOptions,
   type DomainEvent,
   type EventRegistry,
   type OutboxEntry,
   type OutboxRepository,
 } from '@eventsource/core';
+import { serializeEvent } from '@eventsource/core/kit';
 import {
   ATTR_BATCH_SIZE,
   ATTR_EVENT_COUNT,

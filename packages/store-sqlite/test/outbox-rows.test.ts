@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeEvent, defineEvent, encodeEvent, EventRegistry, serializeEvent } from '@eventsource/core';
+import { defineEvent, EventRegistry } from '@eventsource/core';
+import { decodeEvent, encodeEvent, serializeEvent } from '@eventsource/core/kit';
 import { outboxParameters } from '../src/outbox-rows.ts';
 
 const PriceSet = defineEvent<{ amount: bigint; at: Date; note: string }>('PriceSet', {

@@ -1,12 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  defineEvent,
-  NotFoundError,
-  serializeEvent,
-  type DLQRepository,
-  type EventRegistry,
-  type SerializedEvent,
-} from '@eventsource/core';
+import { defineEvent, NotFoundError, type DLQRepository, type EventRegistry } from '@eventsource/core';
+import { serializeEvent, type SerializedEvent } from '@eventsource/core/kit';
 import { captureTelemetry, type TelemetryCapture } from '../telemetry.ts';
 import { itemsAdded, contractRegistry, resolveSubject, uniqueId, type ContractSubject } from './fixtures.ts';
 

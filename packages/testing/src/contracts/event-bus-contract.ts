@@ -9,12 +9,12 @@ import {
   ClosedError,
   createEvent,
   DlqReasons,
-  encodeEvent,
   type DeadLetterInspection,
   type DomainEvent,
   type EventBus,
   type EventBusCapabilities,
 } from '@eventsource/core';
+import { encodeEvent } from '@eventsource/core/kit';
 import { meterCapture, pointsOf, waitFor } from '../bus-helpers.ts';
 import { captureTelemetry, isChildOf, linksTo, type TelemetryCapture } from '../telemetry.ts';
 import type { ContractBusFactory, ContractBusOptions } from './event-bus-contract-types.ts';
