@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { fieldsOf, flattenFields } from './stream-entries.ts';
+import type { DeadLetterMessage } from '@eventsource/core';
+import { BusHeaders, type DeadLetter } from '@eventsource/core/kit';
+import { fieldsOf, flattenFields, type StreamEntry } from './stream-entries.ts';
+
+/** The entry field holding the encoded event (the seed's name); the others are the bus headers. */
+export const PAYLOAD_FIELD = 'payload';
 
 /** Fields the bus adds to a dead letter besides the kit's `dlq_*` reason fields. */
 export const DeadLetterFields = {
@@ -13,13 +18,29 @@ export interface StoredDeadLetter {
   readonly fields: Readonly<Record<string, string>>;
 }
 
-/** Appends a dead letter; resolves with its entry id once Redis accepted it. */
+/**
+ * Appends a dead letter: the entry's own fields, the kit's `dlq_*` reason fields, and where it came
+ * from. Resolves with its DLQ entry id once Redis accepted it.
+ */
 export async function addDeadLetter(
   command: Redis,
   dlqStream: string,
-  fields: Readonly<Record<string, string>>,
+  letter: DeadLetter<StreamEntry>,
 ): Promise<string> {
+  const { message } = letter;
+  const fields = {
+    ...message.fields,
+    ...letter.headers,
+    [DeadLetterFields.originalStream]: message.stream,
+    [DeadLetterFields.originalId]: message.id,
+  };
   return String(await command.call('XADD', dlqStream, '*', ...flattenFields(fields)));
+}
+
+/** A stored dead letter as the `DeadLetterInspection` port shows it. */
+export function deadLetterMessage({ id, fields }: StoredDeadLetter): DeadLetterMessage {
+  const { [PAYLOAD_FIELD]: value, ...headers } = fields;
+  return { id, key: undefined, value, headers, reason: fields[BusHeaders.dlqReason] };
 }
 
 export async function countDeadLetters(command: Redis, dlqStream: string): Promise<number> {
@@ -51,7 +72,6 @@ export async function replayDeadLetters(
   dlqStream: string,
   replayStream: string,
   group: string,
-  groupField: string,
   limit: number,
 ): Promise<number> {
   let moved = 0;
@@ -62,7 +82,7 @@ export async function replayDeadLetters(
     for (const letter of page) {
       after = letter.id;
       if (moved >= limit) break;
-      if (letter.fields[groupField] !== group) continue;
+      if (letter.fields[BusHeaders.dlqConsumerGroup] !== group) continue;
       const original = Object.fromEntries(
         Object.entries(letter.fields).filter(([name]) => !name.startsWith('dlq_')),
       );

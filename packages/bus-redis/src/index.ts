@@ -1,5 +1,5 @@
 // Public API of @eventsource/bus-redis.
-export { PAYLOAD_FIELD, RedisEventBus } from './redis-event-bus.ts';
+export { RedisEventBus } from './redis-event-bus.ts';
 export { resolveRedisOptions } from './redis-event-bus-options.ts';
 export type {
   RedisEventBusOptions,
@@ -7,5 +7,5 @@ export type {
   ResolvedRedisOptions,
   ResolvedRedisStreamOptions,
 } from './redis-event-bus-options.ts';
-export { DeadLetterFields } from './dead-letter-stream.ts';
+export { DeadLetterFields, PAYLOAD_FIELD } from './dead-letter-stream.ts';
 export { isAuthenticationError, isConnectionError, translateRedisError } from './errors.ts';

@@ -9,7 +9,6 @@ import {
 } from '@eventsource/core';
 import {
   BrokerEventBus,
-  BusHeaders,
   BusPublisher,
   EventBusMetrics,
   isConsumptionStopped,
@@ -29,7 +28,8 @@ import {
 import {
   addDeadLetter,
   countDeadLetters,
-  DeadLetterFields,
+  deadLetterMessage,
+  PAYLOAD_FIELD,
   readDeadLetters,
   replayDeadLetters,
 } from './dead-letter-stream.ts';
@@ -47,9 +47,6 @@ import { VERSION } from './version.ts';
 
 const SCOPE = '@eventsource/bus-redis';
 const SYSTEM = 'redis';
-
-/** The entry field holding the encoded event (the seed's name); the others are the bus headers. */
-export const PAYLOAD_FIELD = 'payload';
 
 /**
  * An event bus over one Redis stream (`${streamPrefix}:stream`), on ioredis.
@@ -273,10 +270,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
     const limit = options.limit ?? 100;
     try {
       const letters = await readDeadLetters(this.#connections.command(), this.#options.dlqStream, limit);
-      return letters.map(({ id, fields }) => {
-        const { [PAYLOAD_FIELD]: value, ...headers } = fields;
-        return { id, key: undefined, value, headers, reason: fields[BusHeaders.dlqReason] };
-      });
+      return letters.map(deadLetterMessage);
     } catch (error) {
       throw this.#translate(error, `XRANGE ${this.#options.dlqStream}`);
     }
@@ -296,7 +290,6 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
         dlqStream,
         this.#options.replayStream(consumerGroup),
         consumerGroup,
-        BusHeaders.dlqConsumerGroup,
         options.limit ?? 100,
       );
     } catch (error) {
@@ -325,13 +318,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   }
 
   async #deadLetter(letter: DeadLetter<StreamEntry>): Promise<void> {
-    const { message } = letter;
-    await addDeadLetter(this.#connections.command(), this.#options.dlqStream, {
-      ...message.fields,
-      ...letter.headers,
-      [DeadLetterFields.originalStream]: message.stream,
-      [DeadLetterFields.originalId]: message.id,
-    });
+    await addDeadLetter(this.#connections.command(), this.#options.dlqStream, letter);
   }
 
   /** The DLQ stream's length while consuming and connected (a collection never waits on a reconnect). */
