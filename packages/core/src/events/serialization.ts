@@ -97,7 +97,7 @@ function eventOf(
     aggregateId: record.aggregateId,
     aggregateType: record.aggregateType,
     aggregateVersion: record.aggregateVersion,
-    occurredAt: record.occurredAt instanceof Date ? record.occurredAt : new Date(record.occurredAt),
+    occurredAt: dateOf(record.occurredAt),
     correlationId: record.correlationId,
     causationId: record.causationId,
     metadata,
@@ -106,6 +106,24 @@ function eventOf(
   if (record.tenantId !== null) event.tenantId = record.tenantId;
   if (record.actorId !== null) event.actorId = record.actorId;
   return Object.freeze(event);
+}
+
+/** The last ISO text parsed and its epoch milliseconds: rows written by one append share their text. */
+let lastIsoText = '';
+let lastIsoMilliseconds = Number.NaN;
+
+/**
+ * A fresh `Date` for a stored timestamp (epoch milliseconds, ISO text or a driver's `Date`, which
+ * is used as is). Parsing ISO text costs several times building a Date from a number, and
+ * consecutive rows usually carry the same text, so the last parse is reused.
+ */
+function dateOf(value: string | number | Date): Date {
+  if (typeof value !== 'string') return value instanceof Date ? value : new Date(value);
+  if (value !== lastIsoText) {
+    lastIsoMilliseconds = Date.parse(value);
+    lastIsoText = value;
+  }
+  return new Date(lastIsoMilliseconds);
 }
 
 /**
