@@ -111,16 +111,19 @@ export interface KafkaEventBusOptions extends EventBusOptions {
    */
   readonly commitIntervalMs?: number;
   /**
-   * How long a running consumer keeps retrying a broker it lost (connection refused, coordinator
-   * moving) while keeping its group membership, so that it resumes about `reconnectBackoffMaxMs`
-   * after the broker answers again, without a rebalance. Past this (at least; kafkajs nests its
-   * retries), kafkajs crashes and restarts the consumer as a new member, which waits for its old
-   * membership to expire (`rebalanceTimeoutMs` or `sessionTimeoutMs`, whichever is shorter).
-   * Also bounds how long `startConsuming` retries an unreachable broker. Default 60000.
-   * Ignored when `clientRetry` is set: the consumer then uses that.
+   * How long the clients the bus creates keep retrying a broker they cannot reach (kafkajs retries
+   * every `reconnectBackoffMaxMs` at most), so that a broker restart is ridden out: the consumer
+   * keeps its group membership and resumes about `reconnectBackoffMaxMs` after the broker answers
+   * again, without a rebalance. Past this, kafkajs crashes and restarts the consumer as a new
+   * member, which first waits for its old membership to expire (`rebalanceTimeoutMs` or
+   * `sessionTimeoutMs`, whichever is shorter). kafkajs has one retry setting per client, so this
+   * is also about how long `publish`, `connect`, `startConsuming` and the admin calls wait for an
+   * unreachable broker (or a missing topic) before failing with `UnavailableError`, as Kafka's Java
+   * clients do (`default.api.timeout.ms` 60 s). Default 60000. Ignored when `clientRetry` is set,
+   * which then applies as given, and for a `kafka` client passed in, which keeps its own.
    */
-  readonly consumerOutageToleranceMs?: number;
-  /** Longest wait between two of the consumer's reconnection attempts. Default 1000 (as Kafka's Java client). */
+  readonly brokerOutageToleranceMs?: number;
+  /** Longest wait between two reconnection attempts. Default 1000 (as Kafka's Java client). */
   readonly reconnectBackoffMaxMs?: number;
 }
 
@@ -147,8 +150,8 @@ export interface ResolvedKafkaOptions extends ResolvedEventBusOptions {
   readonly clientRetry: RetryOptions | undefined;
   readonly commitEveryMessages: number;
   readonly commitIntervalMs: number;
-  /** kafkajs retry of the consumer: `clientRetry`, or one derived from the outage tolerance. */
-  readonly consumerRetry: RetryOptions;
+  /** kafkajs retry of the client and consumer: `clientRetry`, or one derived from the outage tolerance. */
+  readonly kafkajsRetry: RetryOptions;
 }
 
 /** Kafka's legal topic characters; the length limit leaves room for the DLQ suffix. */
@@ -244,19 +247,14 @@ const FIRST_RETRY_DELAY_MS = 300;
 
 function resolveRecoveryOptions(
   options: KafkaEventBusOptions,
-): Pick<ResolvedKafkaOptions, 'commitEveryMessages' | 'commitIntervalMs' | 'consumerRetry'> {
-  const toleranceMs = integerOption(
-    'consumerOutageToleranceMs',
-    options.consumerOutageToleranceMs,
-    60_000,
-    0,
-  );
+): Pick<ResolvedKafkaOptions, 'commitEveryMessages' | 'commitIntervalMs' | 'kafkajsRetry'> {
+  const toleranceMs = integerOption('brokerOutageToleranceMs', options.brokerOutageToleranceMs, 60_000, 0);
   const backoffMaxMs = integerOption('reconnectBackoffMaxMs', options.reconnectBackoffMaxMs, 1_000);
   return {
     commitEveryMessages: integerOption('commitEveryMessages', options.commitEveryMessages, 100),
     commitIntervalMs: integerOption('commitIntervalMs', options.commitIntervalMs, 1_000, 0),
     // Every field is given, so kafkajs' own defaults (which differ under NODE_ENV=test) never apply.
-    consumerRetry: options.clientRetry ?? {
+    kafkajsRetry: options.clientRetry ?? {
       initialRetryTime: Math.min(FIRST_RETRY_DELAY_MS, backoffMaxMs),
       maxRetryTime: backoffMaxMs,
       multiplier: 2,
@@ -329,7 +327,7 @@ export function kafkaClientConfig(
     brokers: [...resolved.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    ...(options.clientRetry === undefined ? {} : { retry: options.clientRetry }),
+    retry: resolved.kafkajsRetry,
     ...(ssl === undefined ? {} : { ssl }),
     ...(sasl === undefined ? {} : { sasl }),
   };

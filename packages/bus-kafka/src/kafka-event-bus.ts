@@ -225,7 +225,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
       maxWaitTimeInMs: this.#options.maxWaitTimeMs,
       allowAutoTopicCreation: true,
       // Retries that outlast a broker restart keep the membership: no crash, no rebalance wait.
-      retry: this.#options.consumerRetry,
+      retry: this.#options.kafkajsRetry,
     });
     this.#clients.track(consumer, 'consumer');
     consumer.on(consumer.events.GROUP_JOIN, (event) => {

@@ -86,6 +86,9 @@ function serverProperties(port: number, controllerPort: number, dataDirectory: s
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
+    // A restarted node may register only once its previous registration's session expired.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=500',
     '',
   ].join('\n');
 }
