@@ -100,8 +100,9 @@ export interface KafkaEventBusOptions extends EventBusOptions {
    * Commit the handled offsets after this many messages, even in the middle of a fetched batch
    * (kafkajs `autoCommitThreshold`). A member that dies (kill -9, OOM) is replaced by one that
    * redelivers what was handled but not committed: at most about this many messages (or
-   * `commitIntervalMs` worth) per partition. One commit is one round trip between two messages.
-   * Default 100. Whole batches (up to `maxBytesPerPartition`, thousands of messages) are also
+   * `commitIntervalMs` worth) per partition. One commit is one round trip between two messages
+   * (about 1 ms on loopback, so some 10 µs a message at 100: little next to a handler's I/O).
+   * Default 100. Whole fetched batches (up to 1 MB a partition: thousands of messages) are also
    * committed at their end, and on `stopConsuming`.
    */
   readonly commitEveryMessages?: number;
