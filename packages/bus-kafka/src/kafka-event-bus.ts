@@ -121,8 +121,10 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
         consumerGroup,
         activeConnections: () => this.#clients.connectedCount,
         lagReadings: () => this.#lag.readings(),
-        // Only while consuming: a metrics collection must not open an admin connection by itself.
-        dlqSize: () => (this.consuming ? this.dlqMessageCount() : Promise.resolve(undefined)),
+        // Only while consuming (a metrics collection must not open an admin connection by itself)
+        // and with the DLQ on (without it the topic may not exist).
+        dlqSize: () =>
+          this.consuming && resolved.enableDlq ? this.dlqMessageCount() : Promise.resolve(undefined),
       },
     );
     this.#clients = new KafkaClients(kafka, resolved, this.#metrics);

@@ -107,6 +107,8 @@ interface Instruments {
 
 const DURATION_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1_000, 2_500, 5_000, 10_000];
 const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000];
+/** How long a gauge may wait for the broker before the collection goes on without its reading. */
+const GAUGE_READ_TIMEOUT_MS = 2_000;
 /** Attribute sets kept for reuse; event types come off the wire, so the cache is bounded. */
 const ATTRIBUTE_CACHE_LIMIT = 10_000;
 
@@ -175,7 +177,7 @@ export class EventBusMetrics {
           'Messages in the dead-letter queue now (it shrinks when an operator replays or removes them)',
       });
       const observeDlq = async (result: ObservableResult) => {
-        const size = await dlqSize().catch(() => undefined);
+        const size = await withinCollection(dlqSize());
         if (size !== undefined)
           result.observe(size, { [BusMetricAttributes.consumerGroup]: this.#sources.consumerGroup });
       };
@@ -330,5 +332,18 @@ export class EventBusMetrics {
     return this.#cached(`d\u0000${destination}`, () => ({
       [BusMetricAttributes.messagingDestination]: destination,
     }));
+  }
+}
+
+/** `reading`'s value, or `undefined` when it fails or the broker does not answer in time: a metrics collection must not hang or fail on a broker. */
+async function withinCollection(reading: Promise<number | undefined>): Promise<number | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), GAUGE_READ_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([reading.catch(() => undefined), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
