@@ -153,7 +153,8 @@ export class EventBusMetrics {
       });
     };
     const observeLag = async (result: ObservableResult) => {
-      for (const reading of await this.#sources.lagReadings()) {
+      const readings = await withinCollection(Promise.resolve(this.#sources.lagReadings()));
+      for (const reading of readings ?? []) {
         result.observe(reading.lag, {
           ...(reading.partition === undefined
             ? {}
@@ -336,7 +337,7 @@ export class EventBusMetrics {
 }
 
 /** `reading`'s value, or `undefined` when it fails or the broker does not answer in time: a metrics collection must not hang or fail on a broker. */
-async function withinCollection(reading: Promise<number | undefined>): Promise<number | undefined> {
+async function withinCollection<T>(reading: Promise<T | undefined>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => resolve(undefined), GAUGE_READ_TIMEOUT_MS);
