@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '@eventsource/core';
+import { ClosedError, type Logger } from '@eventsource/core';
 import { isAuthenticationError, redact } from './errors.ts';
 
 /** What the connections report to the bus's metrics. */
@@ -27,6 +27,7 @@ export class RedisConnections {
   readonly #open = new Set<Redis>();
   #command: Redis | undefined;
   #refusedCredentials: unknown;
+  #closed = false;
 
   constructor(options: RedisOptions, address: string, events: ConnectionEvents, logger: Logger) {
     this.#options = options;
@@ -35,8 +36,12 @@ export class RedisConnections {
     this.#logger = logger;
   }
 
-  /** The command connection (created on first call; it connects with its first command). */
+  /**
+   * The command connection (created on first call; it connects with its first command). After
+   * `close()` it throws `ClosedError` rather than open a connection nobody would close.
+   */
   command(): Redis {
+    if (this.#closed) throw new ClosedError('RedisEventBus');
     this.#command ??= this.#create('command', this.#options);
     return this.#command;
   }
@@ -76,6 +81,7 @@ export class RedisConnections {
 
   /** Closes every connection: the command connection after its queued commands went out. */
   async close(): Promise<void> {
+    this.#closed = true;
     const command = this.#command;
     this.#command = undefined;
     for (const connection of this.#open) if (connection !== command) this.release(connection);

@@ -247,8 +247,8 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   }
 
   protected async closeClients(): Promise<void> {
-    await this.#connections.close();
     this.#metrics.close();
+    await this.#connections.close();
   }
 
   /** How many entries the DLQ stream holds (all groups'). */

@@ -231,16 +231,19 @@ export class StreamConsumer {
     const quarter = Math.max(1, Math.floor(pendingIdleMs / 4));
     const current = this.#current;
     if (current === undefined || performance.now() - this.#currentSince < quarter) return;
-    connections
-      .command()
-      .call(
-        'XCLAIM',
-        current.stream,
-        group,
-        consumer,
-        String(Math.floor(pendingIdleMs / 5)),
-        current.id,
-        'JUSTID',
+    void Promise.resolve()
+      .then(() =>
+        connections
+          .command()
+          .call(
+            'XCLAIM',
+            current.stream,
+            group,
+            consumer,
+            String(Math.floor(pendingIdleMs / 5)),
+            current.id,
+            'JUSTID',
+          ),
       )
       .catch((error: unknown) => this.#config.failed(error, 'keep an entry claimed'));
   }
@@ -263,11 +266,10 @@ export class StreamConsumer {
     if (this.#unacknowledged.size === 0) return;
     const batches = [...this.#unacknowledged];
     this.#unacknowledged.clear();
-    const command = this.#config.connections.command();
     await Promise.all(
       batches.map(async ([stream, ids]) => {
         try {
-          await command.xack(stream, this.#config.group, ...ids);
+          await this.#config.connections.command().xack(stream, this.#config.group, ...ids);
         } catch (error) {
           // Unacknowledged entries are delivered again: at least once.
           this.#config.failed(error, 'acknowledge');
