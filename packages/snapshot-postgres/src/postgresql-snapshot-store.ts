@@ -254,14 +254,14 @@ export class PostgreSQLSnapshotStore implements SnapshotStore {
     version: number | undefined,
     work: (span: Span | undefined) => Promise<T>,
   ): Promise<T> {
-    const attributes: Attributes = {
+    const attributes = (): Attributes => ({
       ...this.#attributes,
       [ATTR_DB_OPERATION]: sqlVerb,
       [SemanticAttributes.dbOperationName]: operation,
       [ATTR_AGGREGATE_ID]: aggregateId,
       [ATTR_AGGREGATE_TYPE]: aggregateType,
       [ATTR_VERSION]: version,
-    };
+    });
     return this.#tracer.run(name, { kind: SpanKinds.client, attributes }, async (span) => {
       this.#assertOpen();
       return work(span);

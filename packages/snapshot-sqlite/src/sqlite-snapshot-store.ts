@@ -196,14 +196,14 @@ export class SQLiteSnapshotStore implements SnapshotStore {
     version: number | undefined,
     fn: (span: Span | undefined) => T,
   ): Promise<T> {
-    const attributes = {
+    const attributes = (): Attributes => ({
       ...this.#attributes,
       [ATTR_DB_OPERATION]: sqlVerb,
       [SemanticAttributes.dbOperationName]: name.slice(name.lastIndexOf('.') + 1),
       [ATTR_AGGREGATE_ID]: aggregateId,
       [ATTR_AGGREGATE_TYPE]: aggregateType,
       [ATTR_VERSION]: version,
-    };
+    });
     return this.#tracer.run(name, { kind: SpanKinds.client, attributes }, async (span) => {
       this.#connection.assertOpen();
       return fn(span);

@@ -208,7 +208,7 @@ export class AggregateRepository<TAggregate extends AggregateRoot<unknown>> {
   #load(aggregateId: string, createIfMissing: boolean): Promise<TAggregate> {
     return this.#tracer.run(
       SpanNames.repository.load,
-      { attributes: this.#attributes(aggregateId) },
+      { attributes: () => this.#attributes(aggregateId) },
       async (span) => {
         const aggregate = await this.#rebuild(aggregateId, span);
         if (aggregate === undefined && !createIfMissing) {

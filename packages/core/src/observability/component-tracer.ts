@@ -15,7 +15,11 @@ export interface TelemetryOptions {
 
 export interface StartSpanOptions {
   readonly kind?: SpanKindValue;
-  readonly attributes?: Attributes;
+  /**
+   * The span's attributes, or a function building them: it is called only when a span is really
+   * started (tracing on and an SDK registered), so untraced calls never build them.
+   */
+  readonly attributes?: Attributes | (() => Attributes);
   readonly links?: readonly Link[];
   /** Parent context; the active context when omitted. */
   readonly parent?: Context;
@@ -81,7 +85,9 @@ export class ComponentTracer<TName extends string = SpanName> {
       name,
       {
         kind: options.kind ?? SpanKinds.internal,
-        attributes: definedAttributes(options.attributes),
+        attributes: definedAttributes(
+          typeof options.attributes === 'function' ? options.attributes() : options.attributes,
+        ),
         ...(options.links === undefined ? {} : { links: [...options.links] }),
       },
       parent,

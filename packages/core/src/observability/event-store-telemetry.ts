@@ -102,9 +102,8 @@ export class EventStoreTelemetry {
     } catch (error) {
       return Promise.reject(error);
     }
-    const attributes = this.tracer.enabled
-      ? this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion)
-      : {};
+    const attributes = (): Attributes =>
+      this.#appendAttributes(aggregateId, aggregateType, events, expectedVersion);
     const started = performance.now();
     return this.tracer.run(
       this.#config.spanNames.appendEvents,
@@ -115,7 +114,8 @@ export class EventStoreTelemetry {
           // From the context holding the append span, never the active one: without a context
           // manager the active context is the root and would carry no trace.
           const result = await write(stampTraceContext(events, spanContext), span);
-          span?.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
+          if (span?.isRecording() === true)
+            span.setAttributes({ [ATTR_VERSION]: result.nextVersion, [ATTR_POSITION]: result.lastPosition });
           this.#instruments()?.eventsAppended.add(result.written, this.#metricAttributes.written);
           outcome = 'ok';
           return result;
@@ -159,19 +159,20 @@ export class EventStoreTelemetry {
     } catch (error) {
       return Promise.reject(error);
     }
-    const attributes: Attributes = {
+    const attributes = (): Attributes => ({
       ...this.#config.attributes,
       ...this.#operation('SELECT', 'get_events'),
       [ATTR_AGGREGATE_ID]: aggregateId,
       [ATTR_AGGREGATE_TYPE]: aggregateType,
       [ATTR_FROM_VERSION]: fromVersion,
-    };
+    });
     return this.tracer.run(
       this.#config.spanNames.getEvents,
       { kind: this.#config.kind, attributes },
       async (span) => {
         const stream = await read();
-        span?.setAttributes({ [ATTR_EVENT_COUNT]: stream.events.length, [ATTR_VERSION]: stream.version });
+        if (span?.isRecording() === true)
+          span.setAttributes({ [ATTR_EVENT_COUNT]: stream.events.length, [ATTR_VERSION]: stream.version });
         return stream;
       },
     );
@@ -183,18 +184,19 @@ export class EventStoreTelemetry {
     limit: number,
     read: () => Promise<readonly T[]> | readonly T[],
   ): Promise<readonly T[]> {
-    const attributes: Attributes = {
+    const attributes = (): Attributes => ({
       ...this.#config.attributes,
       ...this.#operation('SELECT', 'read_all'),
       [ATTR_FROM_POSITION]: fromPosition,
       [ATTR_BATCH_SIZE]: limit,
-    };
+    });
     return this.tracer.run(
       this.#config.spanNames.readAll,
       { kind: this.#config.kind, attributes },
       async (span) => {
         const page = await read();
-        span?.setAttributes({
+        if (span?.isRecording() !== true) return page;
+        span.setAttributes({
           [ATTR_EVENT_COUNT]: page.length,
           [ATTR_TO_POSITION]: page.at(-1)?.globalPosition ?? fromPosition,
         });
