@@ -269,9 +269,16 @@ export class SQLiteEventStore implements EventStore {
     parameters.push(limit);
     const statement = this.#pageStatement(eventTypes !== undefined, aggregateTypes !== undefined);
     const rows = this.#read(() => statement.all(...parameters), 'read of all events');
-    return rows.map((row) =>
-      decodePageEntry(row, this.#registry, row.globalPosition, new Date(row.storedAt)),
-    );
+    // Rows of one append share their `stored_at` text: it is parsed once, each entry gets its own Date.
+    let storedText = '';
+    let storedMilliseconds = Number.NaN;
+    return rows.map((row) => {
+      if (row.storedAt !== storedText) {
+        storedText = row.storedAt;
+        storedMilliseconds = Date.parse(storedText);
+      }
+      return decodePageEntry(row, this.#registry, row.globalPosition, new Date(storedMilliseconds));
+    });
   }
 
   #pageStatement(byEventType: boolean, byAggregateType: boolean): Statement<EventRow> {
