@@ -60,6 +60,7 @@ export class StreamConsumer {
   readonly #ownPending = new Map<string, string>();
   readonly #unacknowledged = new Map<string, string[]>();
   #flushTimer: NodeJS.Immediate | undefined;
+  readonly #flushing = new Set<Promise<void>>();
   #current: StreamEntry | undefined;
   #currentSince = 0;
 
@@ -103,6 +104,8 @@ export class StreamConsumer {
       await this.#loop(signal);
     } finally {
       clearInterval(keepAlive);
+      this.#flushSoon();
+      await Promise.all(this.#flushing);
     }
   }
 
@@ -217,7 +220,8 @@ export class StreamConsumer {
       }
       this.#acknowledgeSoon(entry);
     }
-    await this.#flushAcknowledgements();
+    // Sent without waiting for the answer: the next read goes out at once on the other connection.
+    this.#flushSoon();
   }
 
   /**
@@ -257,7 +261,14 @@ export class StreamConsumer {
     const ids = this.#unacknowledged.get(entry.stream) ?? [];
     ids.push(entry.id);
     this.#unacknowledged.set(entry.stream, ids);
-    this.#flushTimer ??= setImmediate(() => void this.#flushAcknowledgements());
+    this.#flushTimer ??= setImmediate(() => this.#flushSoon());
+  }
+
+  /** Sends the queued acknowledgements now; the answers are awaited when the loop ends. */
+  #flushSoon(): void {
+    const flushing = this.#flushAcknowledgements();
+    this.#flushing.add(flushing);
+    void flushing.finally(() => this.#flushing.delete(flushing));
   }
 
   async #flushAcknowledgements(): Promise<void> {
