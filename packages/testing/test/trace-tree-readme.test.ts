@@ -12,6 +12,7 @@ it('prints the README trace-tree example (the README shows its output)', () => {
   request.end();
   const text = formatTraceTree(exporter.getFinishedSpans().map(traceSpanFromReadable));
   expect(text).toMatch(
-    /^trace [0-9a-f]{32}\n {2}unknown_service:node \[request\] \d+\.\d ms\n {4}unknown_service:node \[eventsource\.repository\.save\] \d+\.\d ms$/,
+    // `unknown_service:` plus however Node was started (`node`, or its full path under a runner).
+    /^trace [0-9a-f]{32}\n {2}unknown_service:\S+ \[request\] \d+\.\d ms\n {4}unknown_service:\S+ \[eventsource\.repository\.save\] \d+\.\d ms$/,
   );
 });
