@@ -14,6 +14,7 @@ import {
 import type { ComponentTracer } from '../observability/component-tracer.ts';
 import { getOpenTelemetryApi } from '../observability/otel-api.ts';
 import { injectTraceHeaders } from '../observability/propagation.ts';
+import { contextFromEvent } from '../observability/trace-context.ts';
 import { SpanKinds, SpanNames } from '../observability/span-names.ts';
 import type { EventBusMetrics } from './bus-metrics.ts';
 import type { WireFormat } from './wire-format.ts';
@@ -53,7 +54,8 @@ export interface BusPublisherConfig {
  * Publishing as every bus does it: events are encoded first (an event that cannot be encoded fails
  * the call before anything is sent); each event gets its own PRODUCER span
  * (`eventsource.event_bus.publish`), open until the broker accepted the batch, whose W3C context
- * goes into that message's headers, so each consumer continues the trace of its own event; the
+ * goes into that message's headers, so each consumer continues the trace of its own event (the
+ * span's parent is the caller's span, or without one the trace stored in the event's metadata); the
  * published/failed counters, the publish duration and the batch size are recorded.
  */
 export class BusPublisher {
@@ -100,10 +102,17 @@ export class BusPublisher {
     const accepted = Promise.withResolvers<void>();
     accepted.promise.catch(() => undefined);
     let firstSpanContext: Context | undefined;
+    const callerHasSpan = activeSpanIsValid();
     const spans = messages.map((message) =>
       this.#config.tracer.run(
         SpanNames.eventBus.publish,
-        { kind: SpanKinds.producer, attributes: this.#attributesOf(message.event) },
+        {
+          kind: SpanKinds.producer,
+          attributes: this.#attributesOf(message.event),
+          // With no span of the caller's (an outbox relay without a context manager, a script),
+          // each publish continues the trace stored with its event.
+          ...(callerHasSpan ? {} : storedParent(message.event)),
+        },
         (_span, spanContext) => {
           if (spanContext !== undefined) {
             injectTraceHeaders(message.headers, spanContext);
@@ -115,7 +124,7 @@ export class BusPublisher {
     );
     const spansEnded = Promise.allSettled(spans);
     try {
-      await send(messages, sendContext(messages.length, firstSpanContext));
+      await send(messages, sendContext(messages.length, firstSpanContext, callerHasSpan));
       accepted.resolve();
     } catch (error) {
       accepted.reject(error);
@@ -144,11 +153,24 @@ export class BusPublisher {
  * single event that is under our publish span. For a batch it is the caller's span, or with none
  * the first event's publish span, so the transport spans never start a separate trace.
  */
-function sendContext(count: number, firstSpanContext: Context | undefined): Context | undefined {
+function sendContext(
+  count: number,
+  firstSpanContext: Context | undefined,
+  callerHasSpan: boolean,
+): Context | undefined {
   if (firstSpanContext === undefined || count === 1) return firstSpanContext;
+  return callerHasSpan ? undefined : firstSpanContext;
+}
+
+function activeSpanIsValid(): boolean {
   const api = getOpenTelemetryApi();
-  const caller = api?.trace.getSpanContext(api.context.active());
-  return caller !== undefined && api?.trace.isSpanContextValid(caller) ? undefined : firstSpanContext;
+  const active = api?.trace.getSpanContext(api.context.active());
+  return active !== undefined && api !== undefined && api.trace.isSpanContextValid(active);
+}
+
+function storedParent(event: DomainEvent): { parent?: Context } {
+  const parent = contextFromEvent(event);
+  return parent === undefined ? {} : { parent };
 }
 
 function countByType(events: readonly DomainEvent[]): Map<string, number> {
