@@ -36,7 +36,8 @@ const epochMilliseconds = (column: string): string => `floor(extract(epoch FROM 
 export function mirroredStatements(names: PostgresNames): MirroredStatements {
   const events = `"${names.schema}"."${names.events}"`;
   const envelope = `event_id, event_type, event_version, aggregate_id, aggregate_type, aggregate_version,
-  ${epochMilliseconds('occurred_at')} AS occurred_at, correlation_id, causation_id, tenant_id, actor_id, metadata, data`;
+  ${epochMilliseconds('occurred_at')} AS occurred_at, correlation_id, causation_id, tenant_id, actor_id,
+  metadata::text AS metadata, data::text AS data`;
   const visible = `transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
   return {
     append:
