@@ -158,11 +158,22 @@ export function setAttributes(span: Span | undefined, attributes: Attributes): v
 function definedAttributes(
   attributes: Attributes | undefined,
 ): Record<string, string | number | boolean | string[] | number[] | boolean[]> {
-  const defined: Record<string, string | number | boolean | string[] | number[] | boolean[]> = {};
-  if (attributes === undefined) return defined;
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value !== undefined)
-      defined[key] = value as string | number | boolean | string[] | number[] | boolean[];
+  type Defined = Record<string, string | number | boolean | string[] | number[] | boolean[]>;
+  if (attributes === undefined) return {};
+  // Most attribute sets have no undefined value: they are passed on as they are (the SDK copies
+  // what it keeps and never writes to them), without a copy per span.
+  let undefinedValues = false;
+  for (const key in attributes) {
+    if (attributes[key] === undefined) {
+      undefinedValues = true;
+      break;
+    }
+  }
+  if (!undefinedValues) return attributes as Defined;
+  const defined: Defined = {};
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value !== undefined) defined[key] = value as Defined[string];
   }
   return defined;
 }

@@ -48,6 +48,7 @@ export class EventStoreTelemetry {
   readonly tracer: ComponentTracer;
   readonly #config: EventStoreTelemetryConfig;
   readonly #instruments;
+  readonly #operations = new Map<string, Attributes>();
   /** Metric attributes are the same for every append of a store: built once. */
   readonly #metricAttributes: {
     readonly written: Attributes;
@@ -136,13 +137,15 @@ export class EventStoreTelemetry {
     expectedVersion: ExpectedVersion,
   ): Attributes {
     return {
-      ...this.#config.attributes,
       ...this.#operation('INSERT', 'append_events'),
       [ATTR_AGGREGATE_ID]: aggregateId,
       [ATTR_AGGREGATE_TYPE]: aggregateType,
       [ATTR_STREAM_ID]: streamIdOf(aggregateType, aggregateId),
       [ATTR_EVENT_COUNT]: events.length,
-      [ATTR_EVENT_TYPE]: [...new Set(events.map((event) => event.eventType))].join(','),
+      [ATTR_EVENT_TYPE]:
+        events.length === 1
+          ? events[0]!.eventType
+          : [...new Set(events.map((event) => event.eventType))].join(','),
       ...expectedVersionAttributes(expectedVersion),
       [ATTR_TENANT_ID]: events.find((event) => event.tenantId !== undefined)?.tenantId,
     };
@@ -160,7 +163,6 @@ export class EventStoreTelemetry {
       return Promise.reject(error);
     }
     const attributes = (): Attributes => ({
-      ...this.#config.attributes,
       ...this.#operation('SELECT', 'get_events'),
       [ATTR_AGGREGATE_ID]: aggregateId,
       [ATTR_AGGREGATE_TYPE]: aggregateType,
@@ -185,7 +187,6 @@ export class EventStoreTelemetry {
     read: () => Promise<readonly T[]> | readonly T[],
   ): Promise<readonly T[]> {
     const attributes = (): Attributes => ({
-      ...this.#config.attributes,
       ...this.#operation('SELECT', 'read_all'),
       [ATTR_FROM_POSITION]: fromPosition,
       [ATTR_BATCH_SIZE]: limit,
@@ -205,12 +206,22 @@ export class EventStoreTelemetry {
     );
   }
 
+  /** The store's attributes and the operation's, built once per operation. */
   #operation(sqlVerb: string, operation: string): Attributes {
-    if (this.#config.collection === undefined) return {};
-    return {
-      [ATTR_DB_OPERATION]: sqlVerb,
-      [SemanticAttributes.dbOperationName]: operation,
-      [SemanticAttributes.dbCollectionName]: this.#config.collection,
-    };
+    let attributes = this.#operations.get(operation);
+    if (attributes === undefined) {
+      attributes = {
+        ...this.#config.attributes,
+        ...(this.#config.collection === undefined
+          ? {}
+          : {
+              [ATTR_DB_OPERATION]: sqlVerb,
+              [SemanticAttributes.dbOperationName]: operation,
+              [SemanticAttributes.dbCollectionName]: this.#config.collection,
+            }),
+      };
+      this.#operations.set(operation, attributes);
+    }
+    return attributes;
   }
 }
