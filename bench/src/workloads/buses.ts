@@ -31,7 +31,7 @@ function comparisons(context: SuiteContext): BusComparison[] {
           messages: 20_000,
           batchSize: 100,
           warmupMessages: 5_000,
-          rounds: 5,
+          rounds: 4,
           pacedRate: 1000,
           pacedMessages: 1000,
           pacedBatchSize: 10,

@@ -215,7 +215,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       target: 0.7,
       counts: pick(
         context,
-        { operations: 2500, warmupOperations: 500, rounds: 5 },
+        { operations: 2000, warmupOperations: 500, rounds: 5 },
         { operations: 5000, warmupOperations: 1000, rounds: 7 },
       ),
       raw: (run) => (index) => rawAppend(`${run.prefix}-${index}`, [payload(index)]),
