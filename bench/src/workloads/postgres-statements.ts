@@ -35,8 +35,10 @@ const epochMilliseconds = (column: string): string => `floor(extract(epoch FROM 
  */
 export function mirroredStatements(names: PostgresNames): MirroredStatements {
   const events = `"${names.schema}"."${names.events}"`;
-  const envelope = `event_id, event_type, event_version, aggregate_id, aggregate_type, aggregate_version,
-  ${epochMilliseconds('occurred_at')} AS occurred_at, correlation_id, causation_id, tenant_id, actor_id,
+  const envelope = `event_id AS "eventId", event_type AS "eventType", event_version AS "eventVersion",
+  aggregate_id AS "aggregateId", aggregate_type AS "aggregateType", aggregate_version AS "aggregateVersion",
+  ${epochMilliseconds('occurred_at')} AS "occurredAt", correlation_id AS "correlationId",
+  causation_id AS "causationId", tenant_id AS "tenantId", actor_id AS "actorId",
   metadata::text AS metadata, data::text AS data`;
   const visible = `transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))`;
   return {
@@ -47,7 +49,7 @@ export function mirroredStatements(names: PostgresNames): MirroredStatements {
     getEvents: `SELECT ${envelope} FROM ${events}
         WHERE aggregate_id = $1 AND aggregate_type = $2 AND aggregate_version > $3
         ORDER BY aggregate_version`,
-    readAll: `SELECT global_position, ${envelope}, ${epochMilliseconds('stored_at')} AS stored_at FROM ${events}
+    readAll: `SELECT global_position AS "globalPosition", ${envelope}, ${epochMilliseconds('stored_at')} AS "storedAt" FROM ${events}
         WHERE global_position > $1 AND ${visible}
           AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))
           AND ($4::text[] IS NULL OR aggregate_type = ANY($4::text[]))

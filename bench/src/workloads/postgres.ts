@@ -54,11 +54,11 @@ interface AppendRow {
 /** `data` is selected as JSON text (`data::text`), as the store selects it. */
 interface EventRow {
   readonly data: string;
-  readonly aggregate_version: number;
+  readonly aggregateVersion: number;
 }
 
 interface PageRow extends EventRow {
-  readonly global_position: string;
+  readonly globalPosition: string;
 }
 
 interface SnapshotRow {
@@ -355,7 +355,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
           if (rows.length !== PAGE_SIZE) throw new Error(`a catch-up page had ${rows.length} events`);
           let checksum = 0;
           for (const row of rows) checksum += (JSON.parse(row.data) as DidSomethingData).id;
-          position = Number(rows[rows.length - 1]!.global_position);
+          position = Number(rows[rows.length - 1]!.globalPosition);
           return checksum;
         };
       },

@@ -11,6 +11,27 @@ export const ENVELOPE_SELECT = `event_id, event_type, event_version, aggregate_i
   ${epochMilliseconds('occurred_at')} AS occurred_at, correlation_id, causation_id, tenant_id, actor_id,
   metadata::text AS metadata, data::text AS data`;
 
+/**
+ * The same envelope under the names of core's `StoredEventRecord` (`occurredAt` in epoch
+ * milliseconds), so each row `pg` returns is already the record `decodeStoredEvent` takes: the
+ * event store's reads decode rows without a copy per event.
+ */
+export const RECORD_SELECT = `event_id AS "eventId", event_type AS "eventType", event_version AS "eventVersion",
+  aggregate_id AS "aggregateId", aggregate_type AS "aggregateType", aggregate_version AS "aggregateVersion",
+  ${epochMilliseconds('occurred_at')} AS "occurredAt", correlation_id AS "correlationId",
+  causation_id AS "causationId", tenant_id AS "tenantId", actor_id AS "actorId",
+  metadata::text AS metadata, data::text AS data`;
+
+/** One row as `pg` returns it for {@link RECORD_SELECT}. */
+export interface RecordRow extends StoredEventRecord {
+  readonly occurredAt: number;
+  readonly aggregateVersion: number;
+  /** JSON text. */
+  readonly metadata: string;
+  /** JSON text. */
+  readonly data: string;
+}
+
 /** A timestamptz column as whole epoch milliseconds (a float8, which `pg` returns as a number). */
 export function epochMilliseconds(column: string): string {
   return `floor(extract(epoch FROM ${column}) * 1000)::float8`;

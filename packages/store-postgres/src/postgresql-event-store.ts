@@ -23,6 +23,7 @@ import {
   assertId,
   assertStreamArguments,
   decodePageEntry,
+  decodeStoredEvent,
   readAllPages,
   validateEvent,
   type ReadAllPageEntry,
@@ -43,7 +44,7 @@ import {
   withClient,
 } from '@eventsource/sql-postgres';
 import { AppendNotifier, notificationChannel } from './append-notifier.ts';
-import { eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
+import type { RecordRow } from './event-rows.ts';
 import { appendArguments } from './store-arguments.ts';
 import { resolveNaming, type ResolvedNaming, type TableNamingOptions } from './identifiers.ts';
 import { storeMigrations, storeMigrationScope } from './store-schema.ts';
@@ -76,9 +77,9 @@ interface AppendRow {
   readonly written: number;
 }
 
-interface PositionedRow extends EnvelopeRow {
-  readonly global_position: string;
-  readonly stored_at: number;
+interface PositionedRow extends RecordRow {
+  readonly globalPosition: string;
+  readonly storedAt: number;
 }
 
 /**
@@ -231,15 +232,15 @@ export class PostgreSQLEventStore implements EventStore {
       this.#assertOpen();
       if (!Number.isInteger(fromVersion) || fromVersion < 0)
         throw new InvalidArgumentError(`fromVersion must be a non-negative integer, got ${fromVersion}`);
-      const rows = await query<EnvelopeRow>(
+      const rows = await query<RecordRow>(
         this.#pool,
         'get_events',
         this.#statements.getEvents([aggregateId, aggregateType, fromVersion]),
       );
-      const events = rows.map((row) => eventOf(row, this.#registry));
+      const events = rows.map((row) => decodeStoredEvent(row, this.#registry));
       const version =
         rows.length > 0
-          ? rows.at(-1)!.aggregate_version
+          ? rows.at(-1)!.aggregateVersion
           : fromVersion === 0
             ? 0
             : await this.getStreamVersion(aggregateId, aggregateType);
@@ -256,7 +257,7 @@ export class PostgreSQLEventStore implements EventStore {
   async getEventsByType(aggregateType: string, options: GetEventsByTypeOptions = {}): Promise<DomainEvent[]> {
     assertId('aggregateType', aggregateType);
     this.#assertOpen();
-    const rows = await query<EnvelopeRow>(
+    const rows = await query<RecordRow>(
       this.#pool,
       'get_events_by_type',
       this.#statements.getEventsByType([
@@ -265,7 +266,7 @@ export class PostgreSQLEventStore implements EventStore {
         options.fromTimestamp?.toISOString() ?? null,
       ]),
     );
-    return rows.map((row) => eventOf(row, this.#registry));
+    return rows.map((row) => decodeStoredEvent(row, this.#registry));
   }
 
   async eventExists(eventId: string): Promise<boolean> {
@@ -381,7 +382,7 @@ export class PostgreSQLEventStore implements EventStore {
       return result.rows;
     });
     return rows.map((row) =>
-      decodePageEntry(recordOf(row), this.#registry, Number(row.global_position), new Date(row.stored_at)),
+      decodePageEntry(row, this.#registry, Number(row.globalPosition), new Date(row.storedAt)),
     );
   }
 

@@ -1,6 +1,6 @@
 import type { QueryConfig } from 'pg';
 import { preparedStatement } from '@eventsource/sql-postgres';
-import { ENVELOPE_SELECT, epochMilliseconds } from './event-rows.ts';
+import { epochMilliseconds, RECORD_SELECT } from './event-rows.ts';
 import type { ResolvedNaming } from './identifiers.ts';
 import { objectNames } from './store-schema.ts';
 
@@ -32,13 +32,13 @@ export function storeStatements(naming: ResolvedNaming): StoreStatements {
     ),
     getEvents: preparedStatement(
       'get_events',
-      `SELECT ${ENVELOPE_SELECT} FROM ${names.events}
+      `SELECT ${RECORD_SELECT} FROM ${names.events}
         WHERE aggregate_id = $1 AND aggregate_type = $2 AND aggregate_version > $3
         ORDER BY aggregate_version`,
     ),
     readAll: preparedStatement(
       'read_all',
-      `SELECT global_position, ${ENVELOPE_SELECT}, ${epochMilliseconds('stored_at')} AS stored_at FROM ${names.events}
+      `SELECT global_position AS "globalPosition", ${RECORD_SELECT}, ${epochMilliseconds('stored_at')} AS "storedAt" FROM ${names.events}
         WHERE global_position > $1 AND ${VISIBLE}
           AND ($3::text[] IS NULL OR event_type = ANY($3::text[]))
           AND ($4::text[] IS NULL OR aggregate_type = ANY($4::text[]))
@@ -47,7 +47,7 @@ export function storeStatements(naming: ResolvedNaming): StoreStatements {
     ),
     getEventsByType: preparedStatement(
       'get_events_by_type',
-      `SELECT ${ENVELOPE_SELECT} FROM ${names.events}
+      `SELECT ${RECORD_SELECT} FROM ${names.events}
         WHERE aggregate_type = $1
           AND ($2::text IS NULL OR tenant_id = $2::text)
           AND ($3::timestamptz IS NULL OR occurred_at > $3::timestamptz)

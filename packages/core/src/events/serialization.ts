@@ -44,11 +44,14 @@ export function serializeEvent(event: DomainEvent): SerializedEvent {
   return { ...envelopeOf(event), metadata: toJson(event.metadata), data: toJson(event.data) };
 }
 
-/** A serialized event whose `data`/`metadata` may already be parsed (JSONB drivers). */
+/**
+ * A serialized event whose `data`/`metadata` may already be parsed (JSONB drivers) and whose
+ * `occurredAt` may be ISO text, a `Date` or epoch milliseconds (the cheapest to read back).
+ */
 export type StoredEventRecord = Omit<SerializedEvent, 'data' | 'metadata' | 'occurredAt'> & {
   readonly data: string | unknown;
   readonly metadata: string | unknown;
-  readonly occurredAt: string | Date;
+  readonly occurredAt: string | number | Date;
 };
 
 const EMPTY_METADATA: EventMetadata = Object.freeze({});
@@ -162,9 +165,10 @@ export function rawEventOf(record: StoredEventRecord): SerializedEvent {
   };
 }
 
-function isoText(value: string | Date): string {
+function isoText(value: string | number | Date): string {
   if (typeof value === 'string') return value;
-  return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
+  const date = typeof value === 'number' ? new Date(value) : value;
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
 }
 
 /** Text as stored; an already-parsed value (JSONB) as plain JSON, which is what the database holds. */
