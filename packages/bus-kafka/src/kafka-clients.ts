@@ -1,23 +1,12 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, InstrumentationEvent, Kafka, Producer } from 'kafkajs';
-import { getOpenTelemetryApi } from '@eventsource/core/observability';
 import { translateKafkaError } from './errors.ts';
 import type { ResolvedKafkaOptions } from './kafka-event-bus-options.ts';
-import type { EventBusMetrics } from '@eventsource/core/kit';
+import { outsideCallerTrace, type EventBusMetrics } from '@eventsource/core/kit';
 
 const { Partitioners } = kafkajs;
 
 export type ClientRole = 'producer' | 'consumer' | 'admin';
-
-/**
- * kafkajs keeps the async context of whoever first drives its sockets and loops; start them
- * outside the caller's trace, so that, say, a consumer started inside a span does not parent every
- * message to it.
- */
-export function outsideCallerTrace<T>(fn: () => Promise<T>): Promise<T> {
-  const api = getOpenTelemetryApi();
-  return api === undefined ? fn() : api.context.with(api.ROOT_CONTEXT, fn);
-}
 
 /**
  * The bus's producer and admin client, connected on first use (once, shared by concurrent

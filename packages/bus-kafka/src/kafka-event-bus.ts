@@ -10,20 +10,13 @@ import {
 } from '@eventsource/core';
 import {
   BrokerEventBus,
-  BusPublisher,
-  EventBusMetrics,
-  MessagePipeline,
+  outsideCallerTrace,
   withSendContext,
   type DeadLetter,
   type OutgoingMessage,
 } from '@eventsource/core/kit';
-import {
-  ATTR_MESSAGING_DESTINATION,
-  ATTR_MESSAGING_SYSTEM,
-  ComponentTracer,
-  SemanticAttributes,
-} from '@eventsource/core/observability';
-import { ConsumerLagTracker } from './consumer-lag.ts';
+import { SemanticAttributes } from '@eventsource/core/observability';
+import { ConsumerLagTracker, type LagReading } from './consumer-lag.ts';
 import { deadLetterMessage } from './dlq-message.ts';
 import { countMessages, readDeadLetters, type KafkaDeadLetterMessage } from './dlq-reader.ts';
 import { isConnectionError, translateKafkaError } from './errors.ts';
@@ -33,7 +26,7 @@ import {
   type KafkaEventBusOptions,
   type ResolvedKafkaOptions,
 } from './kafka-event-bus-options.ts';
-import { KafkaClients, outsideCallerTrace } from './kafka-clients.ts';
+import { KafkaClients } from './kafka-clients.ts';
 import { KAFKAJS_LOG_LEVEL_INFO, kafkaLogCreator } from './kafka-log-creator.ts';
 import {
   heartbeatingWait,
@@ -64,7 +57,7 @@ const COMPRESSION = { none: 0, gzip: 1 } as const;
  * - `stopConsuming` lets in-flight handlers finish, commits, leaves the group; `close` also closes
  *   the producer and admin client. Both are idempotent.
  */
-export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspection {
+export class KafkaEventBus extends BrokerEventBus<DeliveredKafkaMessage> implements DeadLetterInspection {
   readonly capabilities: EventBusCapabilities = Object.freeze({
     distributed: true,
     consumerGroups: true,
@@ -75,27 +68,29 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
   });
   readonly #options: ResolvedKafkaOptions;
   readonly #clients: KafkaClients;
-  readonly #metrics: EventBusMetrics;
   readonly #lag: ConsumerLagTracker;
-  readonly #publisher: BusPublisher;
   readonly #processor: KafkaMessageProcessor;
+  readonly #heartbeatingWait: ReturnType<typeof heartbeatingWait>;
   #consumer: Consumer | undefined;
 
   constructor(options: KafkaEventBusOptions = {}) {
     const resolved = resolveKafkaOptions(options);
-    const { topic, consumerGroup } = resolved;
+    const [host, port] = (resolved.brokers[0] ?? '').split(':');
     super({
       busName: 'KafkaEventBus',
       scope: '@eventsource/bus-kafka',
+      version: VERSION,
+      system: 'kafka',
       loggerName: LoggerNames.busKafka,
-      ...options,
-      attributes: {
-        [ATTR_MESSAGING_SYSTEM]: 'kafka',
-        [ATTR_MESSAGING_DESTINATION]: topic,
-        [SemanticAttributes.messagingConsumerGroupName]: consumerGroup,
+      destination: resolved.topic,
+      options: resolved,
+      telemetry: options,
+      consumeSpanName: 'eventsource.event_bus.consume',
+      publishAttributes: {
+        [SemanticAttributes.serverAddress]: host,
+        [SemanticAttributes.serverPort]: Number(port),
       },
-      onHandled: (event, outcome) =>
-        this.#metrics.handled(outcome.handlerName, event.eventType, outcome.durationMs, outcome.error),
+      eventAttributes: (event) => ({ 'messaging.kafka.message.key': event.aggregateId }),
     });
     this.#options = resolved;
     const kafka =
@@ -105,54 +100,42 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
         logLevel: KAFKAJS_LOG_LEVEL_INFO,
         logCreator: kafkaLogCreator(this.logger),
       });
-    const tracer = ComponentTracer.from('@eventsource/bus-kafka', options, true);
     this.#lag = new ConsumerLagTracker({
-      topic,
-      groupId: consumerGroup,
+      topic: resolved.topic,
+      groupId: resolved.consumerGroup,
       fromBeginning: resolved.fromBeginning,
       maxAgeMs: resolved.lagRefreshIntervalMs,
       admin: () => (this.#consumer === undefined ? Promise.resolve(undefined) : this.#clients.admin()),
     });
-    this.#metrics = new EventBusMetrics(
-      { scope: '@eventsource/bus-kafka', version: VERSION, prefix: 'kafka', system: 'kafka' },
-      options,
-      {
-        destination: topic,
-        consumerGroup,
-        activeConnections: () => this.#clients.connectedCount,
-        lagReadings: () => this.#lag.readings(),
-        // Only while consuming (a metrics collection must not open an admin connection by itself)
-        // and with the DLQ on (without it the topic may not exist).
-        dlqSize: () =>
-          this.consuming && resolved.enableDlq ? this.dlqMessageCount() : Promise.resolve(undefined),
-      },
-    );
-    this.#clients = new KafkaClients(kafka, resolved, this.#metrics);
-    const [host, port] = (resolved.brokers[0] ?? '').split(':');
-    this.#publisher = new BusPublisher({
-      tracer,
-      metrics: this.#metrics,
-      wireFormat: resolved.wireFormat,
-      system: 'kafka',
-      destination: topic,
-      attributes: { [SemanticAttributes.serverAddress]: host, [SemanticAttributes.serverPort]: Number(port) },
-      eventAttributes: (event) => ({ 'messaging.kafka.message.key': event.aggregateId }),
-    });
+    this.#clients = new KafkaClients(kafka, resolved, this.metrics);
+    this.#heartbeatingWait = heartbeatingWait(resolved.heartbeatIntervalMs);
     this.#processor = new KafkaMessageProcessor({
-      pipeline: new MessagePipeline<DeliveredKafkaMessage>({
-        system: 'kafka',
-        spanName: 'eventsource.event_bus.consume',
-        options: resolved,
-        dispatcher: this.dispatcher,
-        tracer,
-        metrics: this.#metrics,
-        logger: this.logger,
-        deadLetter: (letter) => this.#deadLetter(letter),
-        wait: heartbeatingWait(resolved.heartbeatIntervalMs),
-      }),
+      pipeline: this.pipeline,
       lag: this.#lag,
       stopping: () => this.stopSignal,
     });
+  }
+
+  protected activeConnections(): number {
+    return this.#clients.connectedCount;
+  }
+
+  protected lagReadings(): Promise<readonly LagReading[]> {
+    return this.#lag.readings();
+  }
+
+  /** Only while consuming (a collection must not connect an admin client by itself) and with the DLQ on. */
+  protected override dlqSize(): Promise<number | undefined> {
+    return this.consuming && this.#options.enableDlq ? this.dlqMessageCount() : Promise.resolve(undefined);
+  }
+
+  /** Sliced by the heartbeat interval, heartbeating after each slice, so the group keeps this member. */
+  protected override waitBeforeRetry(
+    delayMs: number,
+    signal: AbortSignal,
+    message: DeliveredKafkaMessage,
+  ): Promise<void> {
+    return this.#heartbeatingWait(delayMs, signal, message);
   }
 
   /** The topic every event goes to. */
@@ -172,7 +155,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
   /** Connects the producer now rather than on the first `publish`. Joins no consumer group. */
   async connect(): Promise<void> {
     this.assertOpen();
-    this.#metrics.ensureRegistered();
+    this.metrics.ensureRegistered();
     await this.#clients.producer();
   }
 
@@ -186,7 +169,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
     const producer = await this.#clients.producer();
     const { batchSize, topic } = this.#options;
     for (let start = 0; start < events.length; start += batchSize) {
-      await this.#publisher.publish(events.slice(start, start + batchSize), (messages, context) =>
+      await this.publisher.publish(events.slice(start, start + batchSize), (messages, context) =>
         withSendContext(context, () =>
           this.#send(
             producer,
@@ -211,7 +194,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
         compression: COMPRESSION[this.#options.compressionType],
       });
     } catch (error) {
-      if (isConnectionError(error)) this.#metrics.connectionError(error);
+      if (isConnectionError(error)) this.metrics.connectionError(error);
       throw translateKafkaError(error, `publish to ${topic}`);
     }
   }
@@ -232,18 +215,18 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
     this.#clients.track(consumer, 'consumer');
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.#clients.markConnected('consumer');
-      this.#metrics.rebalanced();
+      this.metrics.rebalanced();
       this.#lag.assign(event.payload.memberAssignment[topic] ?? []);
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      this.#metrics.connectionError(event.payload.error);
-      if (event.payload.restart) this.#metrics.reconnected();
+      this.metrics.connectionError(event.payload.error);
+      if (event.payload.restart) this.metrics.reconnected();
       this.logger.error(
         { error: event.payload.error.message, restart: event.payload.restart, consumer_group: consumerGroup },
         'Kafka consumer crashed',
       );
     });
-    this.#metrics.ensureRegistered();
+    this.metrics.ensureRegistered();
     try {
       await outsideCallerTrace(async () => {
         await this.#clients.ensureTopics();
@@ -260,7 +243,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
       });
     } catch (error) {
       this.#consumer = undefined;
-      this.#metrics.connectionError(error);
+      this.metrics.connectionError(error);
       await consumer.disconnect().catch(() => undefined);
       throw translateKafkaError(error, 'start consuming');
     }
@@ -333,7 +316,6 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
 
   protected async closeClients(): Promise<void> {
     await this.#clients.close();
-    this.#metrics.close();
   }
 
   #requireConsumer(): Consumer {
@@ -343,7 +325,7 @@ export class KafkaEventBus extends BrokerEventBus implements DeadLetterInspectio
   }
 
   /** Sends a dead letter to the DLQ topic (no spans or event metrics; the pipeline counts it). */
-  async #deadLetter(letter: DeadLetter<DeliveredKafkaMessage>): Promise<void> {
+  protected async deadLetter(letter: DeadLetter<DeliveredKafkaMessage>): Promise<void> {
     const producer = await this.#clients.producer();
     await this.#send(producer, this.#options.dlqTopic, [deadLetterMessage(letter, this.#options.topic)]);
   }

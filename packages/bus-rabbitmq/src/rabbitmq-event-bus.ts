@@ -1,6 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
 import {
-  getLogger,
   LoggerNames,
   type DeadLetterInspection,
   type DeadLetterMessage,
@@ -10,20 +9,12 @@ import {
 } from '@eventsource/core';
 import {
   BrokerEventBus,
-  BusPublisher,
-  EventBusMetrics,
   headerText,
-  MessagePipeline,
   withSendContext,
   type DeadLetter,
+  type LagReading,
 } from '@eventsource/core/kit';
-import {
-  ATTR_MESSAGING_DESTINATION,
-  ATTR_MESSAGING_SYSTEM,
-  ComponentTracer,
-  SemanticAttributes,
-  SpanNames,
-} from '@eventsource/core/observability';
+import { SemanticAttributes, SpanNames } from '@eventsource/core/observability';
 import { AmqpConnection } from './amqp-connection.ts';
 import { AGGREGATE_ID_HEADER, deadLetterMessage, eventMessage } from './amqp-messages.ts';
 import { ConfirmPublisher } from './confirm-publisher.ts';
@@ -63,7 +54,7 @@ const DELIVERY_TAG = 'messaging.rabbitmq.message.delivery_tag';
  * - `stopConsuming` cancels the consumer, lets handlers in flight finish (up to
  *   `shutdownTimeoutMs`) and closes the channel; `close` also closes the connections.
  */
-export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspection {
+export class RabbitMQEventBus extends BrokerEventBus<ConsumeMessage> implements DeadLetterInspection {
   readonly capabilities: EventBusCapabilities = {
     distributed: true,
     consumerGroups: true,
@@ -75,89 +66,53 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
   };
   readonly #options: ResolvedRabbitMQOptions;
   readonly #connections: readonly AmqpConnection[];
-  readonly #metrics: EventBusMetrics;
-  readonly #publisher: BusPublisher;
   readonly #confirm: ConfirmPublisher;
-  readonly #pipeline: MessagePipeline<ConsumeMessage>;
   readonly #consumer: QueueConsumer;
   readonly #dlq: DeadLetterQueue;
   readonly #depth: QueueDepth;
 
   constructor(options: RabbitMQEventBusOptions = {}) {
     const resolved = resolveRabbitMQOptions(options);
-    const { exchangeName, queueName, consumerGroup } = resolved;
-    const logger = getLogger(LoggerNames.busRabbitmq);
+    super({
+      busName: 'RabbitMQEventBus',
+      scope: SCOPE,
+      version: VERSION,
+      system: SYSTEM,
+      loggerName: LoggerNames.busRabbitmq,
+      destination: resolved.exchangeName,
+      options: resolved.bus,
+      telemetry: options,
+      consumeSpanName: SpanNames.eventBus.consume,
+      publishAttributes: {
+        [SemanticAttributes.serverAddress]: resolved.host,
+        [SemanticAttributes.serverPort]: resolved.port,
+      },
+      eventAttributes: (event) => ({ [ROUTING_KEY]: routingKeyOf(event) }),
+    });
+    const { exchangeName, queueName } = resolved;
+    const { logger, metrics } = this;
     const events = {
       connectionError: (error: unknown) => metrics.connectionError(error),
       reconnected: () => metrics.reconnected(),
     };
     const publishing = new AmqpConnection({ role: 'publisher', options: resolved, logger, events });
     const consuming = new AmqpConnection({ role: 'consumer', options: resolved, logger, events });
-    const depth = new QueueDepth(
+    this.#options = resolved;
+    this.#connections = [publishing, consuming];
+    this.#depth = new QueueDepth(
       consuming,
       queueName,
       resolved.bus.enableDlq ? resolved.dlqQueueName : undefined,
       resolved.lagRefreshIntervalMs,
     );
-    const metrics: EventBusMetrics = new EventBusMetrics(
-      { scope: SCOPE, version: VERSION, prefix: SYSTEM, system: SYSTEM },
-      options,
-      {
-        destination: exchangeName,
-        consumerGroup,
-        activeConnections: () => Number(publishing.connected) + Number(consuming.connected),
-        lagReadings: () => depth.readings(),
-        dlqSize: () => depth.dlqSize(),
-      },
-    );
-    super({
-      busName: 'RabbitMQEventBus',
-      scope: SCOPE,
-      loggerName: LoggerNames.busRabbitmq,
-      ...options,
-      attributes: {
-        [ATTR_MESSAGING_SYSTEM]: SYSTEM,
-        [ATTR_MESSAGING_DESTINATION]: exchangeName,
-        [SemanticAttributes.messagingConsumerGroupName]: consumerGroup,
-      },
-      onHandled: (event, outcome) =>
-        metrics.handled(outcome.handlerName, event.eventType, outcome.durationMs, outcome.error),
-    });
-    this.#options = resolved;
-    this.#connections = [publishing, consuming];
-    this.#metrics = metrics;
-    this.#depth = depth;
-    const tracer = ComponentTracer.from(SCOPE, options, true);
     this.#confirm = new ConfirmPublisher(publishing, resolved, logger);
     this.#dlq = new DeadLetterQueue(publishing, resolved);
-    this.#publisher = new BusPublisher({
-      tracer,
-      metrics,
-      wireFormat: resolved.bus.wireFormat,
-      system: SYSTEM,
-      destination: exchangeName,
-      attributes: {
-        [SemanticAttributes.serverAddress]: resolved.host,
-        [SemanticAttributes.serverPort]: resolved.port,
-      },
-      eventAttributes: (event) => ({ [ROUTING_KEY]: routingKeyOf(event) }),
-    });
-    this.#pipeline = new MessagePipeline<ConsumeMessage>({
-      system: SYSTEM,
-      spanName: SpanNames.eventBus.consume,
-      options: resolved.bus,
-      dispatcher: this.dispatcher,
-      tracer,
-      metrics,
-      logger,
-      deadLetter: (letter) => this.#deadLetter(letter),
-    });
     this.#consumer = new QueueConsumer({
       connection: consuming,
       options: resolved,
       logger,
       handle: async (message, signal) => {
-        await this.#pipeline.process(
+        await this.pipeline.process(
           {
             value: message.content,
             headers: message.properties.headers,
@@ -200,13 +155,13 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
   /** Opens the publisher connection and declares the exchange now rather than on the first `publish`. */
   async connect(): Promise<void> {
     this.assertOpen();
-    this.#metrics.ensureRegistered();
+    this.metrics.ensureRegistered();
     await this.#confirm.ready();
   }
 
   protected publishEvents(events: readonly DomainEvent[]): Promise<void> {
-    this.#metrics.ensureRegistered();
-    return this.#publisher.publish(events, (messages, context) =>
+    this.metrics.ensureRegistered();
+    return this.publisher.publish(events, (messages, context) =>
       withSendContext(context, () =>
         this.#confirm.send(this.#options.exchangeName, messages.map(eventMessage)),
       ),
@@ -214,7 +169,7 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
   }
 
   protected async startConsumer(): Promise<void> {
-    this.#metrics.ensureRegistered();
+    this.metrics.ensureRegistered();
     this.#depth.active = true;
     try {
       await this.#consumer.start(this.stopSignal);
@@ -237,7 +192,18 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
   protected async closeClients(): Promise<void> {
     await this.#confirm.close();
     await Promise.all(this.#connections.map((connection) => connection.close()));
-    this.#metrics.close();
+  }
+
+  protected activeConnections(): number {
+    return this.#connections.filter((connection) => connection.connected).length;
+  }
+
+  protected lagReadings(): Promise<readonly LagReading[]> {
+    return this.#depth.readings();
+  }
+
+  protected override dlqSize(): Promise<number | undefined> {
+    return this.#depth.dlqSize();
   }
 
   /** How many messages this group's dead-letter queue holds. */
@@ -258,7 +224,7 @@ export class RabbitMQEventBus extends BrokerEventBus implements DeadLetterInspec
     return this.#dlq.replay(options.limit ?? 100);
   }
 
-  #deadLetter(letter: DeadLetter<ConsumeMessage>): Promise<void> {
+  protected deadLetter(letter: DeadLetter<ConsumeMessage>): Promise<void> {
     return this.#confirm.send(this.#options.dlqExchangeName, [
       deadLetterMessage(letter, this.#options.queueName),
     ]);

@@ -1,6 +1,5 @@
 import {
   LoggerNames,
-  getLogger,
   type DeadLetterInspection,
   type DeadLetterMessage,
   type DomainEvent,
@@ -9,22 +8,13 @@ import {
 } from '@eventsource/core';
 import {
   BrokerEventBus,
-  BusPublisher,
-  EventBusMetrics,
   isConsumptionStopped,
-  MessagePipeline,
   withSendContext,
   type DeadLetter,
   type LagReading,
   type OutgoingMessage,
 } from '@eventsource/core/kit';
-import {
-  ATTR_MESSAGING_DESTINATION,
-  ATTR_MESSAGING_SYSTEM,
-  ComponentTracer,
-  SemanticAttributes,
-  SpanNames,
-} from '@eventsource/core/observability';
+import { SemanticAttributes, SpanNames } from '@eventsource/core/observability';
 import {
   addDeadLetter,
   countDeadLetters,
@@ -62,7 +52,7 @@ const SYSTEM = 'redis';
  * - Failures are retried in place with back-off, then dead-lettered to `${stream}_dlq` with the
  *   `dlq_*` reason fields; `replayDlq` hands a group's dead letters back to that group only.
  */
-export class RedisEventBus extends BrokerEventBus implements DeadLetterInspection {
+export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLetterInspection {
   /**
    * `perAggregateOrdering` is false: a stream's entries go to whichever member of the group asks
    * next, so two members can handle one aggregate's events at once, and an entry taken over after
@@ -80,67 +70,36 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
 
   readonly #options: ResolvedRedisOptions;
   readonly #connections: RedisConnections;
-  readonly #metrics: EventBusMetrics;
-  readonly #publisher: BusPublisher;
-  readonly #pipeline: MessagePipeline<StreamEntry>;
   #consumer: StreamConsumer | undefined;
 
   constructor(options: RedisEventBusOptions = {}) {
     const resolved = resolveRedisOptions(options);
-    const { stream, consumerGroup } = resolved;
-    const logger = getLogger(LoggerNames.busRedis);
-    const self: { bus?: RedisEventBus } = {};
-    const metrics = new EventBusMetrics(
-      { scope: SCOPE, version: VERSION, prefix: SYSTEM, system: SYSTEM },
-      options,
-      {
-        destination: stream,
-        consumerGroup,
-        activeConnections: () => (self.bus === undefined ? 0 : self.bus.#connections.activeCount),
-        lagReadings: () => (self.bus === undefined ? [] : self.bus.#lagReadings()),
-        dlqSize: () => (self.bus === undefined ? Promise.resolve(undefined) : self.bus.#dlqSize()),
-      },
-    );
-    const connections = new RedisConnections(resolved.connection, resolved.redisAddress, metrics, logger);
     super({
-      ...options,
       busName: 'RedisEventBus',
       scope: SCOPE,
-      loggerName: LoggerNames.busRedis,
-      attributes: {
-        [ATTR_MESSAGING_SYSTEM]: SYSTEM,
-        [ATTR_MESSAGING_DESTINATION]: stream,
-        [SemanticAttributes.messagingConsumerGroupName]: consumerGroup,
-      },
-      onHandled: (event, outcome) =>
-        metrics.handled(outcome.handlerName, event.eventType, outcome.durationMs, outcome.error),
-    });
-    self.bus = this;
-    this.#options = resolved;
-    this.#connections = connections;
-    this.#metrics = metrics;
-    const tracer = ComponentTracer.from(SCOPE, options, true);
-    this.#publisher = new BusPublisher({
-      tracer,
-      metrics,
-      wireFormat: resolved.wireFormat,
+      version: VERSION,
       system: SYSTEM,
-      destination: stream,
-      attributes: {
+      loggerName: LoggerNames.busRedis,
+      destination: resolved.stream,
+      options: resolved,
+      telemetry: options,
+      consumeSpanName: SpanNames.eventBus.process,
+      publishAttributes: {
         [SemanticAttributes.serverAddress]: resolved.serverAddress,
         [SemanticAttributes.serverPort]: resolved.serverPort,
       },
     });
-    this.#pipeline = new MessagePipeline<StreamEntry>({
-      system: SYSTEM,
-      spanName: SpanNames.eventBus.process,
-      options: resolved,
-      dispatcher: this.dispatcher,
-      tracer,
-      metrics,
-      logger,
-      deadLetter: (letter) => this.#deadLetter(letter),
-    });
+    this.#options = resolved;
+    this.#connections = new RedisConnections(
+      resolved.connection,
+      resolved.redisAddress,
+      this.metrics,
+      this.logger,
+    );
+  }
+
+  protected activeConnections(): number {
+    return this.#connections.activeCount;
   }
 
   /** The stream every event goes to. */
@@ -165,7 +124,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   protected async publishEvents(events: readonly DomainEvent[]): Promise<void> {
     const { batchSize } = this.#options;
     for (let start = 0; start < events.length; start += batchSize)
-      await this.#publisher.publish(events.slice(start, start + batchSize), (messages, context) =>
+      await this.publisher.publish(events.slice(start, start + batchSize), (messages, context) =>
         withSendContext(context, () => this.#append(messages)),
       );
   }
@@ -201,7 +160,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
 
   protected async startConsumer(): Promise<void> {
     const { stream, consumerGroup, consumerName } = this.#options;
-    this.#metrics.ensureRegistered();
+    this.metrics.ensureRegistered();
     const consumer = new StreamConsumer({
       connections: this.#connections,
       streams: [stream, this.#options.replayStream(consumerGroup)],
@@ -215,23 +174,23 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
       signal: this.stopSignal,
       handle: (entry, signal) => this.#handle(entry, signal),
       failed: (error, operation) => {
-        this.#metrics.connectionError(error);
+        this.metrics.connectionError(error);
         this.logger.warn(
           { operation, error: this.#translate(error, operation).message },
           `Redis ${operation} failed; carrying on`,
         );
       },
-      claimed: () => this.#metrics.rebalanced(),
+      claimed: () => this.metrics.rebalanced(),
     });
     try {
       await consumer.start();
     } catch (error) {
       await consumer.stop(0);
-      this.#metrics.connectionError(error);
+      this.metrics.connectionError(error);
       throw this.#translate(error, `create consumer group ${consumerGroup} on ${stream}`);
     }
     this.#consumer = consumer;
-    this.#metrics.rebalanced();
+    this.metrics.rebalanced();
   }
 
   protected async stopConsumer(): Promise<void> {
@@ -247,7 +206,6 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   }
 
   protected async closeClients(): Promise<void> {
-    this.#metrics.close();
     await this.#connections.close();
   }
 
@@ -300,7 +258,7 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
   async #handle(entry: StreamEntry, signal: AbortSignal): Promise<void> {
     const fields = entry.fields ?? {};
     try {
-      await this.#pipeline.process(
+      await this.pipeline.process(
         { value: fields[PAYLOAD_FIELD], headers: fields, destination: this.#options.stream },
         entry,
         signal,
@@ -317,18 +275,18 @@ export class RedisEventBus extends BrokerEventBus implements DeadLetterInspectio
     }
   }
 
-  async #deadLetter(letter: DeadLetter<StreamEntry>): Promise<void> {
+  protected async deadLetter(letter: DeadLetter<StreamEntry>): Promise<void> {
     await addDeadLetter(this.#connections.command(), this.#options.dlqStream, letter);
   }
 
   /** The DLQ stream's length while consuming and connected (a collection never waits on a reconnect). */
-  async #dlqSize(): Promise<number | undefined> {
+  protected override async dlqSize(): Promise<number | undefined> {
     const command = this.#connections.command();
     if (this.#consumer === undefined || command.status !== 'ready') return undefined;
     return countDeadLetters(command, this.#options.dlqStream);
   }
 
-  async #lagReadings(): Promise<readonly LagReading[]> {
+  protected async lagReadings(): Promise<readonly LagReading[]> {
     const command = this.#connections.command();
     // While disconnected the reading would wait in the offline queue and stall the collection.
     if (this.#consumer === undefined || command.status !== 'ready') return [];

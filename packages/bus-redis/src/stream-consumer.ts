@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { sleep, type Logger } from '@eventsource/core';
-import { InFlight } from '@eventsource/core/kit';
-import { getOpenTelemetryApi } from '@eventsource/core/observability';
+import { InFlight, outsideCallerTrace } from '@eventsource/core/kit';
 import { replyCode } from './errors.ts';
 import type { RedisConnections } from './redis-connections.ts';
 import { autoClaimReply, readReplyEntries, type StreamEntry } from './stream-entries.ts';
@@ -78,8 +77,7 @@ export class StreamConsumer {
     await this.#reader.connect();
     // The loop lives as long as the consumer: run it in no trace, so neither its reads nor an
     // instrumentation's spans of them hang under whatever span called startConsuming.
-    const api = getOpenTelemetryApi();
-    const loop = api === undefined ? this.#run() : api.context.with(api.ROOT_CONTEXT, () => this.#run());
+    const loop = outsideCallerTrace(() => this.#run());
     void this.#inFlight.track(loop);
   }
 

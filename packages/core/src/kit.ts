@@ -40,6 +40,7 @@ export type { DeadLetterReason, MessageHeaders } from './bus/bus-headers.ts';
 export { BusMetricAttributes, busMetricNames, EventBusMetrics } from './bus/bus-metrics.ts';
 export type { BusGaugeSources, BusMetricNames, BusMetricsScope, LagReading } from './bus/bus-metrics.ts';
 export { BusPublisher, withSendContext } from './bus/bus-publisher.ts';
+export { outsideCallerTrace } from './bus/caller-trace.ts';
 export type { BusPublisherConfig, OutgoingMessage, SendMessages } from './bus/bus-publisher.ts';
 export { EventDispatcher } from './bus/event-dispatcher.ts';
 export type { EventDispatcherOptions, HandlerOutcome } from './bus/event-dispatcher.ts';
