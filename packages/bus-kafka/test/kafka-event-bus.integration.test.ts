@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClosedError, defineEvent, DlqReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
+import { ClosedError, defineEvent, DLQReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
 import { encodeEvent } from '@eventsource/core/kit';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import { KafkaEventBus } from '../src/index.ts';
@@ -164,7 +164,7 @@ describe('KafkaEventBus against a real broker', () => {
     expect(dead!.key).toBe('poison');
     expect(dead!.value).toBe(encodeEvent(poison));
     expect(dead!.headers).toMatchObject({
-      dlq_reason: DlqReasons.maxRetriesExceeded,
+      dlq_reason: DLQReasons.maxRetriesExceeded,
       dlq_error_type: 'TypeError',
       dlq_error_message: 'cannot project poison',
       dlq_retry_count: '2',
@@ -201,9 +201,9 @@ describe('KafkaEventBus against a real broker', () => {
     await waitFor(() => handled.includes('good'), 'the good event after the bad ones is handled');
     const dead = await readTopic(consumer.dlqTopicName, 3);
     expect(dead.map((message) => [message.key, message.headers.dlq_reason])).toEqual([
-      ['m-1', DlqReasons.deserializationError],
-      ['m-2', DlqReasons.unknownEventType],
-      ['m-3', DlqReasons.deserializationError],
+      ['m-1', DLQReasons.deserializationError],
+      ['m-2', DLQReasons.unknownEventType],
+      ['m-3', DLQReasons.deserializationError],
     ]);
     expect(dead[1]!.headers.dlq_error_type).toBe('EventTypeNotFoundError');
     expect(await consumer.dlqMessageCount()).toBe(3);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Admin, EachMessagePayload, KafkaMessage } from 'kafkajs';
 import { ComponentTracer } from '@eventsource/core/observability';
-import { defineEvent, DlqReasons, EventRegistry, getLogger, type DomainEvent } from '@eventsource/core';
+import { defineEvent, DLQReasons, EventRegistry, getLogger, type DomainEvent } from '@eventsource/core';
 import { encodeEvent } from '@eventsource/core/kit';
 import {
   EventBusMetrics,
@@ -142,7 +142,7 @@ describe('KafkaMessageProcessor', () => {
     );
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]).toMatchObject({
-      reason: DlqReasons.deserializationError,
+      reason: DLQReasons.deserializationError,
       retryCount: 0,
       partition: 0,
     });
@@ -152,7 +152,7 @@ describe('KafkaMessageProcessor', () => {
     const { dispatcher, processor, payload, messageOf, deadLetters } = setup();
     dispatcher.subscribeAll(() => undefined);
     await processor.process(payload(messageOf(Unregistered.create({ total: 1 }, { aggregateId: 'o-2' }))));
-    expect(deadLetters.map((deadLetter) => deadLetter.reason)).toEqual([DlqReasons.unknownEventType]);
+    expect(deadLetters.map((deadLetter) => deadLetter.reason)).toEqual([DLQReasons.unknownEventType]);
     expect((deadLetters[0]!.error as Error).name).toBe('EventTypeNotFoundError');
   });
 
@@ -172,7 +172,7 @@ describe('KafkaMessageProcessor', () => {
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(78);
     expect(heartbeats.length).toBeGreaterThanOrEqual(4);
     expect(deadLetters).toHaveLength(1);
-    expect(deadLetters[0]).toMatchObject({ reason: DlqReasons.maxRetriesExceeded, retryCount: 2 });
+    expect(deadLetters[0]).toMatchObject({ reason: DLQReasons.maxRetriesExceeded, retryCount: 2 });
   });
 
   it('stops retrying once a retry succeeds', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ClosedError, defineEvent, DlqReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
+import { ClosedError, defineEvent, DLQReasons, UnavailableError, type DomainEvent } from '@eventsource/core';
 import { encodeEvent } from '@eventsource/core/kit';
 
 import { RabbitMQEventBus, UnconfirmedPublishError } from '../src/index.ts';
@@ -149,9 +149,9 @@ describe('RabbitMQEventBus', () => {
 
     const letters = await failing.readDlq({ limit: 10 });
     expect(letters.map((letter) => letter.reason).sort()).toEqual(
-      [DlqReasons.deserializationError, DlqReasons.maxRetriesExceeded, DlqReasons.unknownEventType].sort(),
+      [DLQReasons.deserializationError, DLQReasons.maxRetriesExceeded, DLQReasons.unknownEventType].sort(),
     );
-    const exhausted = letters.find((letter) => letter.reason === DlqReasons.maxRetriesExceeded)!;
+    const exhausted = letters.find((letter) => letter.reason === DLQReasons.maxRetriesExceeded)!;
     expect(exhausted.key).toBe('parcel-bad');
     expect(exhausted.headers).toMatchObject({
       dlq_error_type: 'TypeError',

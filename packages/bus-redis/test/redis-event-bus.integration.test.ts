@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { ClosedError, defineEvent, DlqReasons, type DomainEvent } from '@eventsource/core';
+import { ClosedError, defineEvent, DLQReasons, type DomainEvent } from '@eventsource/core';
 import { BusHeaders, encodeEvent } from '@eventsource/core/kit';
 import { RedisEventBus } from '../src/index.ts';
 import {
@@ -111,7 +111,7 @@ describe('RedisEventBus', () => {
     expect(attempts[2]! - attempts[1]!).toBeGreaterThanOrEqual(195);
     expect(await bus.dlqMessageCount()).toBe(1);
     const [letter] = await bus.readDlq({ limit: 10 });
-    expect(letter?.reason).toBe(DlqReasons.maxRetriesExceeded);
+    expect(letter?.reason).toBe(DLQReasons.maxRetriesExceeded);
     expect(letter?.headers).toMatchObject({
       [BusHeaders.eventType]: 'OrderPlaced',
       [BusHeaders.dlqErrorType]: 'TypeError',
@@ -144,9 +144,9 @@ describe('RedisEventBus', () => {
     await waitFor(async () => (await bus.dlqMessageCount()) === 3, 'three dead letters');
     const reasons = (await bus.readDlq()).map((letter) => letter.reason);
     expect(reasons).toEqual([
-      DlqReasons.deserializationError,
-      DlqReasons.unknownEventType,
-      DlqReasons.deserializationError,
+      DLQReasons.deserializationError,
+      DLQReasons.unknownEventType,
+      DLQReasons.deserializationError,
     ]);
   }, 30_000);
 

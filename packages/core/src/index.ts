@@ -9,8 +9,8 @@ export type {
 } from './aggregates/aggregate-repository.ts';
 export { aggregateHandlers, DeclarativeAggregate } from './aggregates/declarative-aggregate.ts';
 export type { AggregateHandlers, StateHandler } from './aggregates/declarative-aggregate.ts';
-export { DlqReasons } from './bus/bus-headers.ts';
-export type { DlqReason } from './bus/bus-headers.ts';
+export { DLQReasons } from './bus/bus-headers.ts';
+export type { DLQReason } from './bus/bus-headers.ts';
 export {
   AggregateNotFoundError,
   AuthenticationError,

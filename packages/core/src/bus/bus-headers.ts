@@ -22,12 +22,12 @@ export const BusHeaders = {
 } as const;
 
 /** Why a message was dead-lettered (header `dlq_reason`, metric attribute `eventsource.dlq.reason`). */
-export const DlqReasons = {
+export const DLQReasons = {
   maxRetriesExceeded: 'max_retries_exceeded',
   deserializationError: 'deserialization_error',
   unknownEventType: 'unknown_event_type',
 } as const;
-export type DlqReason = (typeof DlqReasons)[keyof typeof DlqReasons];
+export type DLQReason = (typeof DLQReasons)[keyof typeof DLQReasons];
 
 /** The longest `dlq_error_message` written; the rest is cut. */
 export const DLQ_ERROR_MESSAGE_LIMIT = 1_000;
@@ -53,7 +53,7 @@ export function headerText(headers: MessageHeaders | undefined, name: string): s
 
 /** What the `dlq_*` headers record about a message that could not be handled. */
 export interface DeadLetterReason {
-  readonly reason: DlqReason;
+  readonly reason: DLQReason;
   readonly error: unknown;
   readonly retryCount: number;
   readonly consumerGroup: string;

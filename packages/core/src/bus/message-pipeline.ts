@@ -21,9 +21,9 @@ import { sleep } from '../subscriptions/retry-policy.ts';
 import {
   BusHeaders,
   deadLetterHeaders,
-  DlqReasons,
+  DLQReasons,
   headerText,
-  type DlqReason,
+  type DLQReason,
   type MessageHeaders,
 } from './bus-headers.ts';
 import type { EventBusMetrics } from './bus-metrics.ts';
@@ -46,7 +46,7 @@ export interface IncomingMessage {
 /** A message that could not be handled, on its way to the dead-letter queue. */
 export interface DeadLetter<TMessage> {
   readonly message: TMessage;
-  readonly reason: DlqReason;
+  readonly reason: DLQReason;
   readonly error: unknown;
   readonly retryCount: number;
   /** The `dlq_*` headers to add to the original ones. */
@@ -181,8 +181,8 @@ export class MessagePipeline<TMessage> {
       recordError(span, error);
       const reason =
         error instanceof EventTypeNotFoundError
-          ? DlqReasons.unknownEventType
-          : DlqReasons.deserializationError;
+          ? DLQReasons.unknownEventType
+          : DLQReasons.deserializationError;
       return this.#deadLetter({ message, reason, error, retryCount: 0 });
     }
     if (eventType === undefined) {
@@ -202,7 +202,7 @@ export class MessagePipeline<TMessage> {
           recordError(span, error);
           return this.#deadLetter({
             message,
-            reason: DlqReasons.maxRetriesExceeded,
+            reason: DLQReasons.maxRetriesExceeded,
             error: soleFailure(error),
             retryCount: retry,
           });

@@ -8,7 +8,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import {
   ClosedError,
   createEvent,
-  DlqReasons,
+  DLQReasons,
   type DeadLetterInspection,
   type DomainEvent,
   type EventBus,
@@ -292,7 +292,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
           );
           expect(pointsOf(await meters.metric(`${config.metricPrefix}.eventbus.messages.dlq`))).toEqual([
             {
-              attributes: { 'eventsource.dlq.reason': DlqReasons.maxRetriesExceeded, 'error.type': 'Error' },
+              attributes: { 'eventsource.dlq.reason': DLQReasons.maxRetriesExceeded, 'error.type': 'Error' },
               value: 1,
             },
           ]);
@@ -300,7 +300,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
         if (declared.dlqInspection && isInspectable(bus)) {
           await waitFor(async () => (await bus.dlqMessageCount()) >= 1, 'the dead letter to be counted');
           const [letter] = await bus.readDlq({ limit: 1 });
-          expect(letter?.reason).toBe(DlqReasons.maxRetriesExceeded);
+          expect(letter?.reason).toBe(DLQReasons.maxRetriesExceeded);
           expect(letter?.headers.event_id).toBe(poison.eventId);
           expect(letter?.headers.dlq_error_message).toBe('projection down');
           expect(letter?.headers.dlq_retry_count).toBe('2');
@@ -353,8 +353,8 @@ export function eventBusContract(config: EventBusContractConfig): void {
             letter.reason,
           ]);
           expect(reasons.sort()).toEqual([
-            ['malformed-1', DlqReasons.deserializationError],
-            ['unknown-1', DlqReasons.unknownEventType],
+            ['malformed-1', DLQReasons.deserializationError],
+            ['unknown-1', DLQReasons.unknownEventType],
           ]);
         }
       },
