@@ -6,6 +6,6 @@ export { PostgreSQLDLQRepository } from './postgresql-dlq-repository.ts';
 export type { PostgreSQLDLQRepositoryOptions } from './postgresql-dlq-repository.ts';
 export { PostgreSQLOutboxRepository } from './postgresql-outbox-repository.ts';
 export type { PostgreSQLOutboxRepositoryOptions } from './postgresql-outbox-repository.ts';
-export type { PostgreSQLRepositoryOptions } from './repository-context.ts';
+export type { PostgreSQLRepositoryOptions } from './postgresql-repository.ts';
 export { validateIdentifier } from '@eventsource/sql-postgres';
 export type { TableNames, TableNamingOptions } from './identifiers.ts';

@@ -2,7 +2,7 @@ import type { Checkpoint, CheckpointRepository, CheckpointUpdate } from '@events
 import { InvalidArgumentError } from '@eventsource/core';
 import { ATTR_POSITION, ATTR_SUBSCRIPTION_NAME, SpanNames } from '@eventsource/core/observability';
 import { query } from '@eventsource/sql-postgres';
-import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
+import { PostgreSQLRepository, type PostgreSQLRepositoryOptions } from './postgresql-repository.ts';
 import { objectNames } from './store-schema.ts';
 
 export type PostgreSQLCheckpointRepositoryOptions = PostgreSQLRepositoryOptions;
@@ -17,28 +17,22 @@ interface CheckpointRow {
 }
 
 /** Subscription checkpoints in PostgreSQL, one row per name. A checkpoint never moves backwards. */
-export class PostgreSQLCheckpointRepository implements CheckpointRepository {
-  readonly #context: RepositoryContext;
+export class PostgreSQLCheckpointRepository extends PostgreSQLRepository implements CheckpointRepository {
   readonly #table: string;
 
   constructor(options: PostgreSQLCheckpointRepositoryOptions) {
-    this.#context = new RepositoryContext('PostgreSQLCheckpointRepository', options, 'checkpoints');
-    this.#table = objectNames(this.#context.naming).checkpoints;
-  }
-
-  /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
-  migrate(): Promise<number[]> {
-    return this.#context.migrate();
+    super('PostgreSQLCheckpointRepository', options, 'checkpoints');
+    this.#table = objectNames(this.naming).checkpoints;
   }
 
   getCheckpoint(name: string): Promise<Checkpoint | undefined> {
-    return this.#context.span(
+    return this.span(
       SpanNames.checkpoint.getCheckpoint,
       'SELECT',
       'get_checkpoint',
       { [ATTR_SUBSCRIPTION_NAME]: name },
       async () => {
-        const rows = await query<CheckpointRow>(this.#context.pool, 'get_checkpoint', {
+        const rows = await query<CheckpointRow>(this.pool, 'get_checkpoint', {
           text: `SELECT name, position, event_id, event_type, events_processed, updated_at FROM ${this.#table} WHERE name = $1`,
           values: [name],
         });
@@ -49,7 +43,7 @@ export class PostgreSQLCheckpointRepository implements CheckpointRepository {
 
   updateCheckpoint(name: string, update: CheckpointUpdate): Promise<void> {
     const attributes = { [ATTR_SUBSCRIPTION_NAME]: name, [ATTR_POSITION]: update.position };
-    return this.#context.span(
+    return this.span(
       SpanNames.checkpoint.updateCheckpoint,
       'INSERT',
       'update_checkpoint',
@@ -60,7 +54,7 @@ export class PostgreSQLCheckpointRepository implements CheckpointRepository {
             `Checkpoint position must be a non-negative integer, got ${update.position}`,
           );
         }
-        await query(this.#context.pool, 'update_checkpoint', {
+        await query(this.pool, 'update_checkpoint', {
           text: `INSERT INTO ${this.#table} AS c (name, position, event_id, event_type, events_processed, updated_at)
                  VALUES ($1, $2, $3, $4, $5, now())
                ON CONFLICT (name) DO UPDATE SET
@@ -80,13 +74,13 @@ export class PostgreSQLCheckpointRepository implements CheckpointRepository {
   }
 
   resetCheckpoint(name: string): Promise<void> {
-    return this.#context.span(
+    return this.span(
       SpanNames.checkpoint.resetCheckpoint,
       'DELETE',
       'reset_checkpoint',
       { [ATTR_SUBSCRIPTION_NAME]: name },
       async () => {
-        await query(this.#context.pool, 'reset_checkpoint', {
+        await query(this.pool, 'reset_checkpoint', {
           text: `DELETE FROM ${this.#table} WHERE name = $1`,
           values: [name],
         });
@@ -95,20 +89,11 @@ export class PostgreSQLCheckpointRepository implements CheckpointRepository {
   }
 
   async listCheckpoints(): Promise<Checkpoint[]> {
-    this.#context.assertOpen();
-    const rows = await query<CheckpointRow>(this.#context.pool, 'list_checkpoints', {
+    this.assertOpen();
+    const rows = await query<CheckpointRow>(this.pool, 'list_checkpoints', {
       text: `SELECT name, position, event_id, event_type, events_processed, updated_at FROM ${this.#table} ORDER BY name`,
     });
     return rows.map(checkpointOf);
-  }
-
-  /** Marks the repository closed; the pool stays open (it is the caller's). */
-  async close(): Promise<void> {
-    this.#context.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 }
 

@@ -26,7 +26,7 @@ import {
 } from '@eventsource/core/observability';
 import { query } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, eventOf, recordOf, type EnvelopeRow } from './event-rows.ts';
-import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
+import { PostgreSQLRepository, type PostgreSQLRepositoryOptions } from './postgresql-repository.ts';
 import { objectNames } from './store-schema.ts';
 
 export interface PostgreSQLDLQRepositoryOptions extends PostgreSQLRepositoryOptions {
@@ -58,23 +58,17 @@ const DLQ_ATTRIBUTE_ID = 'eventsource.dlq.id';
  * repository's registry cannot read) comes back with `event: null` and its stored form as `raw`.
  * A raw `data` or `metadata` that is not JSON at all is kept as a JSON string of that text.
  */
-export class PostgreSQLDLQRepository implements DLQRepository {
-  readonly #context: RepositoryContext;
+export class PostgreSQLDLQRepository extends PostgreSQLRepository implements DLQRepository {
   readonly #registry: EventRegistry;
   readonly #table: string;
   readonly #columns: string;
 
   constructor(options: PostgreSQLDLQRepositoryOptions) {
-    this.#context = new RepositoryContext('PostgreSQLDLQRepository', options, 'deadLetters');
+    super('PostgreSQLDLQRepository', options, 'deadLetters');
     this.#registry = options.eventRegistry ?? defaultRegistry;
-    this.#table = objectNames(this.#context.naming).deadLetters;
+    this.#table = objectNames(this.naming).deadLetters;
     this.#columns = `id, consumer_name, ${ENVELOPE_SELECT}, global_position, error_type, error_message, error_stack, retry_count,
       status, first_failed_at, last_failed_at, resolved_at, resolved_by`;
-  }
-
-  /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
-  migrate(): Promise<number[]> {
-    return this.#context.migrate();
   }
 
   add(failure: DLQFailure): Promise<DLQEntry> {
@@ -85,10 +79,10 @@ export class PostgreSQLDLQRepository implements DLQRepository {
       [ATTR_EVENT_TYPE]: eventType,
       [ATTR_RETRY_COUNT]: failure.retryCount,
     };
-    return this.#context.span(SpanNames.dlq.add, 'INSERT', 'add', attributes, async () => {
+    return this.span(SpanNames.dlq.add, 'INSERT', 'add', attributes, async () => {
       const record = failure.event === undefined ? failure.raw : serializeEvent(failure.event);
       const error = describeError(failure.error);
-      const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_add', {
+      const rows = await query<DeadLetterRow>(this.pool, 'dlq_add', {
         text: `INSERT INTO ${this.#table} AS d (id, consumer_name, event_id, event_type, event_version, aggregate_id, aggregate_type,
                  aggregate_version, occurred_at, correlation_id, causation_id, tenant_id, actor_id, metadata, data, global_position,
                  error_type, error_message, error_stack, retry_count, status, first_failed_at, last_failed_at)
@@ -132,8 +126,8 @@ export class PostgreSQLDLQRepository implements DLQRepository {
   }
 
   get(id: string): Promise<DLQEntry | undefined> {
-    return this.#context.span(SpanNames.dlq.get, 'SELECT', 'get', { [DLQ_ATTRIBUTE_ID]: id }, async () => {
-      const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_get', {
+    return this.span(SpanNames.dlq.get, 'SELECT', 'get', { [DLQ_ATTRIBUTE_ID]: id }, async () => {
+      const rows = await query<DeadLetterRow>(this.pool, 'dlq_get', {
         text: `SELECT ${this.#columns} FROM ${this.#table} WHERE id = $1`,
         values: [id],
       });
@@ -142,8 +136,8 @@ export class PostgreSQLDLQRepository implements DLQRepository {
   }
 
   async list(options: DLQListOptions = {}): Promise<DLQEntry[]> {
-    this.#context.assertOpen();
-    const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_list', {
+    this.assertOpen();
+    const rows = await query<DeadLetterRow>(this.pool, 'dlq_list', {
       text: `SELECT ${this.#columns} FROM ${this.#table}
               WHERE ($1::text IS NULL OR consumer_name = $1::text) AND ($2::text IS NULL OR status = $2::text)
               ORDER BY last_failed_at DESC, id
@@ -154,54 +148,33 @@ export class PostgreSQLDLQRepository implements DLQRepository {
   }
 
   resolve(id: string, resolvedBy: string): Promise<void> {
-    return this.#context.span(
-      SpanNames.dlq.resolve,
-      'UPDATE',
-      'resolve',
-      { [DLQ_ATTRIBUTE_ID]: id },
-      async () => {
-        const rows = await query(this.#context.pool, 'dlq_resolve', {
-          text: `UPDATE ${this.#table} SET status = 'resolved', resolved_at = clock_timestamp(), resolved_by = $2 WHERE id = $1 RETURNING id`,
-          values: [id, resolvedBy],
-        });
-        if (rows.length === 0) throw new NotFoundError(`DLQ entry ${id} not found`);
-      },
-    );
+    return this.span(SpanNames.dlq.resolve, 'UPDATE', 'resolve', { [DLQ_ATTRIBUTE_ID]: id }, async () => {
+      const rows = await query(this.pool, 'dlq_resolve', {
+        text: `UPDATE ${this.#table} SET status = 'resolved', resolved_at = clock_timestamp(), resolved_by = $2 WHERE id = $1 RETURNING id`,
+        values: [id, resolvedBy],
+      });
+      if (rows.length === 0) throw new NotFoundError(`DLQ entry ${id} not found`);
+    });
   }
 
   retry(id: string): Promise<DLQEntry> {
-    return this.#context.span(
-      SpanNames.dlq.retry,
-      'UPDATE',
-      'retry',
-      { [DLQ_ATTRIBUTE_ID]: id },
-      async () => {
-        const rows = await query<DeadLetterRow>(this.#context.pool, 'dlq_retry', {
-          text: `UPDATE ${this.#table} SET status = 'retrying' WHERE id = $1 RETURNING ${this.#columns}`,
-          values: [id],
-        });
-        if (rows[0] === undefined) throw new NotFoundError(`DLQ entry ${id} not found`);
-        return this.#entryOf(rows[0]);
-      },
-    );
+    return this.span(SpanNames.dlq.retry, 'UPDATE', 'retry', { [DLQ_ATTRIBUTE_ID]: id }, async () => {
+      const rows = await query<DeadLetterRow>(this.pool, 'dlq_retry', {
+        text: `UPDATE ${this.#table} SET status = 'retrying' WHERE id = $1 RETURNING ${this.#columns}`,
+        values: [id],
+      });
+      if (rows[0] === undefined) throw new NotFoundError(`DLQ entry ${id} not found`);
+      return this.#entryOf(rows[0]);
+    });
   }
 
   async count(options: { readonly consumerName?: string } = {}): Promise<number> {
-    this.#context.assertOpen();
-    const rows = await query<{ count: string }>(this.#context.pool, 'dlq_count', {
+    this.assertOpen();
+    const rows = await query<{ count: string }>(this.pool, 'dlq_count', {
       text: `SELECT count(*) AS count FROM ${this.#table} WHERE status <> 'resolved' AND ($1::text IS NULL OR consumer_name = $1)`,
       values: [options.consumerName ?? null],
     });
     return Number(rows[0]!.count);
-  }
-
-  /** Marks the repository closed; the pool stays open (it is the caller's). */
-  async close(): Promise<void> {
-    this.#context.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 
   #entryOf(row: DeadLetterRow): DLQEntry {

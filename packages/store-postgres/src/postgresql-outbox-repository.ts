@@ -14,7 +14,7 @@ import {
 import { ATTR_BATCH_SIZE, ATTR_EVENT_COUNT, SpanNames } from '@eventsource/core/observability';
 import { query, statementName, withTransaction } from '@eventsource/sql-postgres';
 import { ENVELOPE_SELECT, envelopeColumns, eventOf, type EnvelopeRow } from './event-rows.ts';
-import { RepositoryContext, type PostgreSQLRepositoryOptions } from './repository-context.ts';
+import { PostgreSQLRepository, type PostgreSQLRepositoryOptions } from './postgresql-repository.ts';
 import { objectNames } from './store-schema.ts';
 
 export interface PostgreSQLOutboxRepositoryOptions extends PostgreSQLRepositoryOptions {
@@ -42,8 +42,7 @@ const ID_PATTERN = /^[1-9][0-9]{0,17}$/;
  * never claimed past an older row of it that is leased or waiting for a retry. A row that cannot be
  * decoded (unknown type, failing upcaster) is marked `failed` in the claim instead of blocking the rest.
  */
-export class PostgreSQLOutboxRepository implements OutboxRepository {
-  readonly #context: RepositoryContext;
+export class PostgreSQLOutboxRepository extends PostgreSQLRepository implements OutboxRepository {
   readonly #registry: EventRegistry;
   readonly #table: string;
   readonly #columns: string;
@@ -51,9 +50,9 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
   readonly #claimText: string;
 
   constructor(options: PostgreSQLOutboxRepositoryOptions) {
-    this.#context = new RepositoryContext('PostgreSQLOutboxRepository', options, 'outbox');
+    super('PostgreSQLOutboxRepository', options, 'outbox');
     this.#registry = options.eventRegistry ?? defaultRegistry;
-    this.#table = objectNames(this.#context.naming).outbox;
+    this.#table = objectNames(this.naming).outbox;
     this.#columns = `id, ${ENVELOPE_SELECT}, status, attempts, last_error, created_at, available_at, published_at`;
     this.#claimLock = `${this.#table}:claim`;
     // Available pending rows in id order, except those behind an older pending row of the same
@@ -74,13 +73,8 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
       RETURNING ${this.#columns}`;
   }
 
-  /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
-  migrate(): Promise<number[]> {
-    return this.#context.migrate();
-  }
-
   add(events: readonly DomainEvent[]): Promise<void> {
-    return this.#context.span(
+    return this.span(
       SpanNames.outbox.add,
       'INSERT',
       'add',
@@ -88,7 +82,7 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
       async () => {
         if (events.length === 0) return;
         const columns = envelopeColumns(events);
-        await query(this.#context.pool, 'outbox_add', {
+        await query(this.pool, 'outbox_add', {
           text: `INSERT INTO ${this.#table} (event_id, event_type, event_version, aggregate_id, aggregate_type, aggregate_version,
                  occurred_at, correlation_id, causation_id, tenant_id, actor_id, metadata, data)
                SELECT e.event_id, e.event_type, e.event_version, e.aggregate_id, e.aggregate_type, e.aggregate_version, e.occurred_at,
@@ -120,7 +114,7 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
   getPending(options: ClaimOptions = {}): Promise<OutboxEntry[]> {
     const limit = options.limit ?? 100;
     const leaseMs = options.leaseMs ?? 30_000;
-    return this.#context.span(
+    return this.span(
       SpanNames.outbox.getPending,
       'UPDATE',
       'get_pending',
@@ -130,7 +124,7 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
           throw new InvalidArgumentError(`limit must be a non-negative integer, got ${limit}`);
         if (!Number.isFinite(leaseMs) || leaseMs < 0)
           throw new InvalidArgumentError(`leaseMs must be a non-negative number, got ${leaseMs}`);
-        const entries = await withTransaction(this.#context.pool, 'outbox_get_pending', async (client) => {
+        const entries = await withTransaction(this.pool, 'outbox_get_pending', async (client) => {
           // One claim at a time: a concurrent claim's lease is invisible until it commits, so
           // without this a second relay could take an aggregate's later rows while its earlier
           // ones are being leased. The lock goes with the transaction, a few milliseconds later.
@@ -178,7 +172,7 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
   }
 
   markPublished(ids: readonly string[]): Promise<void> {
-    return this.#context.span(
+    return this.span(
       SpanNames.outbox.markPublished,
       'UPDATE',
       'mark_published',
@@ -189,20 +183,16 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
         if (malformed !== undefined) throw new NotFoundError(`Outbox entry ${malformed} not found`);
         if (unique.length === 0) return;
         // All or nothing: an unknown id marks nothing.
-        const rows = await query<{ id: string; updated: boolean }>(
-          this.#context.pool,
-          'outbox_mark_published',
-          {
-            text: `WITH wanted AS (SELECT unnest($1::bigint[]) AS id),
+        const rows = await query<{ id: string; updated: boolean }>(this.pool, 'outbox_mark_published', {
+          text: `WITH wanted AS (SELECT unnest($1::bigint[]) AS id),
                     found AS (SELECT o.id FROM ${this.#table} o JOIN wanted USING (id)),
                     marked AS (
                       UPDATE ${this.#table} SET status = 'published', published_at = clock_timestamp()
                       WHERE id IN (SELECT id FROM found) AND (SELECT count(*) FROM found) = $2
                       RETURNING id)
                SELECT w.id::text AS id, EXISTS (SELECT 1 FROM found f WHERE f.id = w.id) AS updated FROM wanted w`,
-            values: [unique, unique.length],
-          },
-        );
+          values: [unique, unique.length],
+        });
         const missing = rows.find((row) => !row.updated);
         if (missing !== undefined) throw new NotFoundError(`Outbox entry ${missing.id} not found`);
       },
@@ -210,9 +200,9 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
   }
 
   async markFailed(id: string, error: string, retryAt: Date | null): Promise<void> {
-    this.#context.assertOpen();
+    this.assertOpen();
     if (!ID_PATTERN.test(id)) throw new NotFoundError(`Outbox entry ${id} not found`);
-    const rows = await query(this.#context.pool, 'outbox_mark_failed', {
+    const rows = await query(this.pool, 'outbox_mark_failed', {
       text: `UPDATE ${this.#table} SET attempts = attempts + 1, last_error = $2,
                status = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
                available_at = coalesce($3::timestamptz, available_at)
@@ -223,20 +213,11 @@ export class PostgreSQLOutboxRepository implements OutboxRepository {
   }
 
   async countPending(): Promise<number> {
-    this.#context.assertOpen();
-    const rows = await query<{ count: string }>(this.#context.pool, 'outbox_count_pending', {
+    this.assertOpen();
+    const rows = await query<{ count: string }>(this.pool, 'outbox_count_pending', {
       text: `SELECT count(*) AS count FROM ${this.#table} WHERE status = 'pending'`,
     });
     return Number(rows[0]!.count);
-  }
-
-  /** Marks the repository closed; the pool stays open (it is the caller's). */
-  async close(): Promise<void> {
-    this.#context.close();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
   }
 
   #entryOf(row: OutboxRow): OutboxEntry {

@@ -2,7 +2,7 @@
 export type { SQLiteConnectionOptions, SQLiteDatabase } from '@eventsource/sql-sqlite';
 export { translateSqliteError } from '@eventsource/sql-sqlite';
 export { SQLiteCheckpointRepository } from './sqlite-checkpoint-repository.ts';
-export type { SQLiteComponentOptions } from './sqlite-component.ts';
+export type { SQLiteRepositoryOptions } from './sqlite-repository.ts';
 export { SQLiteDLQRepository } from './sqlite-dlq-repository.ts';
 export { SQLiteEventStore } from './sqlite-event-store.ts';
 export type { SQLiteEventStoreOptions } from './sqlite-event-store.ts';

@@ -1,7 +1,7 @@
 import type { Checkpoint, CheckpointRepository, CheckpointUpdate } from '@eventsource/core';
 import { ATTR_POSITION, ATTR_SUBSCRIPTION_NAME, SpanNames } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
-import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component.ts';
+import { SQLiteRepository, type SQLiteRepositoryOptions } from './sqlite-repository.ts';
 
 interface CheckpointRow {
   readonly name: string;
@@ -18,13 +18,13 @@ interface CheckpointRow {
  * lower position is ignored in the same statement that writes it, so concurrent runners cannot
  * race it back.
  */
-export class SQLiteCheckpointRepository extends SQLiteComponent implements CheckpointRepository {
+export class SQLiteCheckpointRepository extends SQLiteRepository implements CheckpointRepository {
   readonly #select: BetterSqlite3.Statement<[string], CheckpointRow>;
   readonly #upsert: BetterSqlite3.Statement<unknown[]>;
   readonly #delete: BetterSqlite3.Statement<[string]>;
   readonly #list: BetterSqlite3.Statement<[], CheckpointRow>;
 
-  constructor(options: SQLiteComponentOptions) {
+  constructor(options: SQLiteRepositoryOptions) {
     super(options, 'SQLiteCheckpointRepository', 'checkpoints');
     this.#select = this.prepare('SELECT * FROM checkpoints WHERE name = ?');
     this.#upsert = this.prepare(

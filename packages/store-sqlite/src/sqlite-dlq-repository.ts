@@ -19,7 +19,7 @@ import {
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
 import { eventColumnOf, eventFromColumn } from './dlq-event-column.ts';
-import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component.ts';
+import { SQLiteRepository, type SQLiteRepositoryOptions } from './sqlite-repository.ts';
 
 interface DLQRow {
   readonly id: string;
@@ -50,7 +50,7 @@ const DLQ_ID = 'eventsource.dlq.id';
  * repository's registry does not know its type or cannot upcast it) comes back with `event: null`
  * and its stored form as `raw`, from `get`, `list` and `retry` alike.
  */
-export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepository {
+export class SQLiteDLQRepository extends SQLiteRepository implements DLQRepository {
   readonly #registry: EventRegistry;
   readonly #upsert: BetterSqlite3.Statement<unknown[], { id: string; first_failed_at: number }>;
   readonly #select: BetterSqlite3.Statement<[string], DLQRow>;
@@ -59,7 +59,7 @@ export class SQLiteDLQRepository extends SQLiteComponent implements DLQRepositor
   readonly #retry: BetterSqlite3.Statement<[string], DLQRow>;
   readonly #count: BetterSqlite3.Statement<[{ consumer: string | null }], number>;
 
-  constructor(options: SQLiteComponentOptions) {
+  constructor(options: SQLiteRepositoryOptions) {
     super(options, 'SQLiteDLQRepository', 'dead_letter_queue');
     this.#registry = options.eventRegistry ?? defaultRegistry;
     this.#upsert = this.prepare(

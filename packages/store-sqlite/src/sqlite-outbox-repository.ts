@@ -20,7 +20,7 @@ import {
 } from '@eventsource/core/observability';
 import type BetterSqlite3 from 'better-sqlite3';
 import { INSERT_OUTBOX, outboxEntryOf, outboxParameters, type OutboxRow } from './outbox-rows.ts';
-import { SQLiteComponent, type SQLiteComponentOptions } from './sqlite-component.ts';
+import { SQLiteRepository, type SQLiteRepositoryOptions } from './sqlite-repository.ts';
 
 type ClaimedRow = OutboxRow & { readonly position: number; readonly event_type: string };
 
@@ -52,7 +52,7 @@ const CLAIM = `UPDATE event_outbox SET available_at = ?
  * type, failing upcaster, corrupt JSON) is marked `failed` with the error in the claim's transaction
  * and not returned, so it neither blocks the other rows nor comes back on every claim.
  */
-export class SQLiteOutboxRepository extends SQLiteComponent implements OutboxRepository {
+export class SQLiteOutboxRepository extends SQLiteRepository implements OutboxRepository {
   readonly #registry: EventRegistry;
   readonly #logger = getLogger(LoggerNames.storesSqlite);
   readonly #insert: BetterSqlite3.Statement<unknown[]>;
@@ -61,7 +61,7 @@ export class SQLiteOutboxRepository extends SQLiteComponent implements OutboxRep
   readonly #markFailed: BetterSqlite3.Statement<unknown[]>;
   readonly #countPending: BetterSqlite3.Statement<[], number>;
 
-  constructor(options: SQLiteComponentOptions) {
+  constructor(options: SQLiteRepositoryOptions) {
     super(options, 'SQLiteOutboxRepository', 'event_outbox');
     this.#registry = options.eventRegistry ?? defaultRegistry;
     this.#insert = this.prepare(INSERT_OUTBOX);

@@ -25,19 +25,20 @@ export interface PostgreSQLRepositoryOptions extends TableNamingOptions, Telemet
 }
 
 /**
- * What the checkpoint, DLQ and outbox repositories share: the borrowed pool, validated names,
- * CLIENT spans with the database attributes, and the store's migrations (one table set).
+ * What the checkpoint, DLQ and outbox repositories share (the twin of store-sqlite's
+ * `SQLiteRepository`): the borrowed pool, validated names, CLIENT spans with the database
+ * attributes, the store's migrations (one table set), and closing.
  */
-export class RepositoryContext {
-  readonly pool: Pool;
-  readonly naming: ResolvedNaming;
+export abstract class PostgreSQLRepository implements AsyncDisposable {
+  protected readonly pool: Pool;
+  protected readonly naming: ResolvedNaming;
   readonly #component: string;
   readonly #table: string;
   readonly #tracer: ComponentTracer;
   readonly #attributes: Attributes;
   #closed = false;
 
-  constructor(component: string, options: PostgreSQLRepositoryOptions, table: keyof TableNames) {
+  protected constructor(component: string, options: PostgreSQLRepositoryOptions, table: keyof TableNames) {
     if (options?.pool === undefined || typeof options.pool.connect !== 'function') {
       throw new InvalidArgumentError(`${component} needs a pg Pool as \`pool\``);
     }
@@ -50,7 +51,7 @@ export class RepositoryContext {
   }
 
   /** Runs `work` in a CLIENT span named `spanName` carrying the database attributes. */
-  span<T>(
+  protected span<T>(
     spanName: SpanName,
     sqlVerb: string,
     operation: string,
@@ -76,6 +77,7 @@ export class RepositoryContext {
     );
   }
 
+  /** Creates the store's tables when missing (the same migrations as `PostgreSQLEventStore.migrate`). */
   migrate(): Promise<number[]> {
     this.assertOpen();
     return applyMigrations(this.pool, {
@@ -87,11 +89,16 @@ export class RepositoryContext {
     });
   }
 
-  close(): void {
+  /** Marks the repository closed; the pool stays open (it is the caller's). */
+  async close(): Promise<void> {
     this.#closed = true;
   }
 
-  assertOpen(): void {
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  protected assertOpen(): void {
     if (this.#closed) throw new ClosedError(this.#component);
   }
 }

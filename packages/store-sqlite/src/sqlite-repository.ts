@@ -19,22 +19,22 @@ import {
 import { STORE_MIGRATIONS, STORE_SCHEMA_COMPONENT } from './store-schema.ts';
 
 /** Options of the checkpoint, DLQ and outbox repositories. */
-export interface SQLiteComponentOptions extends SQLiteConnectionOptions, TelemetryOptions {
+export interface SQLiteRepositoryOptions extends SQLiteConnectionOptions, TelemetryOptions {
   /** Where event types are looked up when stored events are read back (default: the default registry). */
   readonly eventRegistry?: EventRegistry;
 }
 
 /**
- * What the SQLite repositories share: the connection (opened and owned, or borrowed), the store's
- * schema migrated on construction, CLIENT spans carrying the database's attributes, and driver
- * errors translated at one place.
+ * What the SQLite repositories share (the twin of store-postgres's `PostgreSQLRepository`): the
+ * connection (opened and owned, or borrowed), the store's schema migrated on construction, CLIENT
+ * spans carrying the database's attributes, and driver errors translated at one place.
  */
-export abstract class SQLiteComponent {
+export abstract class SQLiteRepository {
   readonly #connection: SQLiteConnection;
   readonly #tracer: ComponentTracer;
   readonly #attributes: Attributes;
 
-  protected constructor(options: SQLiteComponentOptions, component: string, table: string) {
+  protected constructor(options: SQLiteRepositoryOptions, component: string, table: string) {
     this.#connection = new SQLiteConnection(options, component);
     try {
       applyMigrations(this.#connection.db, STORE_SCHEMA_COMPONENT, STORE_MIGRATIONS);
