@@ -4,8 +4,10 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { serviceAddresses } from '@eventsource/services';
 import { traceSpansFromOtlpJson, type TraceSpan } from '@eventsource/testing/trace-tree';
 
-const setupScript = fileURLToPath(new URL('../../../tooling/interop-python/setup.sh', import.meta.url));
-const interopDirectory = fileURLToPath(new URL('./interop/', import.meta.url));
+// The Python side lives in tooling/interop-python/ (shared by the Kafka, RabbitMQ and Redis interop
+// tests); this module is its TypeScript half, imported by all three.
+const interopDirectory = fileURLToPath(new URL('../../../tooling/interop-python/', import.meta.url));
+const setupScript = `${interopDirectory}setup.sh`;
 
 interface Finished {
   readonly code: number | null;
@@ -13,11 +15,19 @@ interface Finished {
   readonly stderr: string;
 }
 
-/** Runs a command to its end; stderr is also echoed with `echoPrefix`, so setup progress shows in CI logs. */
+/**
+ * Runs a command to its end; stderr is also echoed with `echoPrefix`, so setup progress shows in CI
+ * logs, and handed line by line to `onStderrLine`.
+ */
 function run(
   command: string,
   args: readonly string[],
-  options: { environment?: NodeJS.ProcessEnv; timeoutMs: number; echoPrefix?: string },
+  options: {
+    environment?: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    echoPrefix?: string;
+    onStderrLine?: (line: string) => void;
+  },
 ): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -30,9 +40,10 @@ function run(
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
-      if (options.echoPrefix !== undefined)
-        for (const line of chunk.split('\n').filter(Boolean))
-          process.stderr.write(`${options.echoPrefix}${line}\n`);
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        if (options.echoPrefix !== undefined) process.stderr.write(`${options.echoPrefix}${line}\n`);
+        options.onStderrLine?.(line);
+      }
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (error) => {
@@ -76,40 +87,72 @@ export function parsePythonJson(text: string): unknown {
   );
 }
 
-/** Runs one of the scripts in `test/interop/` and returns its `RESULT` line, parsed. */
-export async function runPythonScript<TResult>(
+/** Which eventsource-py bus a script runs, and where: `--bus`, `INTEROP_URL` and `INTEROP_PREFIX`. */
+export interface PythonBus {
+  readonly bus: 'kafka' | 'rabbitmq' | 'redis';
+  /** Kafka bootstrap servers (`host:port,...`), or the RabbitMQ or Redis URL. */
+  readonly url: string;
+  /** Kafka `topic_prefix`, RabbitMQ `exchange_name` or Redis `stream_prefix`. */
+  readonly prefix: string;
+}
+
+function scriptRun<TResult>(
   python: string,
   script: string,
+  target: PythonBus,
   environment: Record<string, string>,
-  timeoutMs = 60_000,
+  timeoutMs: number,
+  onStderrLine?: (line: string) => void,
 ): Promise<TResult> {
-  const { code, stdout, stderr } = await run(python, [script], {
+  return run(python, [script, '--bus', target.bus], {
     timeoutMs,
+    ...(onStderrLine === undefined ? {} : { onStderrLine }),
     environment: {
-      INTEROP_BOOTSTRAP: serviceAddresses().kafkaBrokers.join(','),
+      INTEROP_URL: target.url,
+      INTEROP_PREFIX: target.prefix,
       OTEL_EXPORTER_OTLP_ENDPOINT: serviceAddresses().otlpEndpoint,
       PYTHONUNBUFFERED: '1',
       // No __pycache__ beside the scripts in the working tree.
       PYTHONDONTWRITEBYTECODE: '1',
       ...environment,
     },
+  }).then(({ code, stdout, stderr }) => {
+    const line = stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
+    if (code !== 0 || line === undefined)
+      throw new Error(`${script} --bus ${target.bus} failed (exit ${code}):\n${stderr}\n${stdout}`);
+    return parsePythonJson(line.slice('RESULT '.length)) as TResult;
   });
-  const line = stdout.split('\n').find((candidate) => candidate.startsWith('RESULT '));
-  if (code !== 0 || line === undefined)
-    throw new Error(`${script} failed (exit ${code}):\n${stderr}\n${stdout}`);
-  return parsePythonJson(line.slice('RESULT '.length)) as TResult;
 }
 
-/** A Python script started in the background; `result` settles when it exits. */
+/** Runs one of the scripts in `tooling/interop-python/` and returns its `RESULT` line, parsed. */
+export function runPythonScript<TResult>(
+  python: string,
+  script: string,
+  target: PythonBus,
+  environment: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<TResult> {
+  return scriptRun<TResult>(python, script, target, environment, timeoutMs);
+}
+
+/**
+ * A Python script started in the background; `result` settles when it exits, `consuming` once it
+ * wrote its `consuming` line to stderr (its bus is connected and its queue or group exists).
+ */
 export function startPythonScript<TResult>(
   python: string,
   script: string,
+  target: PythonBus,
   environment: Record<string, string>,
   timeoutMs = 60_000,
-): { result: Promise<TResult> } {
-  const result = runPythonScript<TResult>(python, script, environment, timeoutMs);
+): { result: Promise<TResult>; consuming: Promise<void> } {
+  let consumingNow: () => void = () => undefined;
+  const consuming = new Promise<void>((resolve) => (consumingNow = resolve));
+  const result = scriptRun<TResult>(python, script, target, environment, timeoutMs, (line) => {
+    if (line === 'consuming') consumingNow();
+  });
   result.catch(() => undefined);
-  return { result };
+  return { result, consuming: Promise.race([consuming, result.then(() => undefined)]) };
 }
 
 // OTLP/JSON numbering: UNSPECIFIED = 0, INTERNAL = 1, ...; the API's starts at INTERNAL = 0.

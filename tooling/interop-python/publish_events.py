@@ -1,9 +1,11 @@
-"""Publishes the interop events with eventsource-py's KafkaEventBus, as a Python service would.
+"""Publishes the interop events with an eventsource-py bus (`--bus`), as a Python service would.
 
 eventsource-py injects the *current* trace context into the message headers, not its own publish
 span's (it starts that span without making it current). With no span open, its messages carry no
 traceparent. So the publish runs inside a span of the caller's own, as a Python service's request
-handler would be: the consumers continue that span's trace.
+handler would be: the consumers continue that span's trace. Its RabbitMQ bus injects only when it
+publishes one event per call (`publish_many` writes no trace headers), so there each event is
+published on its own; its Redis bus propagates no trace at all.
 
 Prints `RESULT {"traceId", "spanId", "events": [model_dump(mode="json"), ...]}`.
 """
@@ -16,7 +18,7 @@ from uuid import uuid4
 from opentelemetry import trace
 
 from interop_events import OrderPlaced, OrderShipped
-from interop_runtime import kafka_bus, print_result, span_ids, start_telemetry
+from interop_runtime import bus_kind, event_bus, print_result, span_ids, start_telemetry
 
 
 def build_events(orders: int) -> list:
@@ -53,14 +55,19 @@ def build_events(orders: int) -> list:
 
 
 async def main() -> None:
+    kind = bus_kind()
     provider = start_telemetry()
-    bus = kafka_bus()
+    bus = event_bus(kind)
     await bus.connect()
     tracer = trace.get_tracer("interop.python.publisher")
     try:
         with tracer.start_as_current_span("interop.python.checkout") as root:
             events = build_events(int(os.environ.get("INTEROP_ORDERS", "5")))
-            await bus.publish(events)
+            if kind == "rabbitmq":
+                for event in events:
+                    await bus.publish([event])
+            else:
+                await bus.publish(events)
             ids = span_ids(root)
     finally:
         await bus.shutdown(timeout=10)
