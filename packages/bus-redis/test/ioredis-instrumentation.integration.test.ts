@@ -1,43 +1,26 @@
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from '@jest/globals';
+import { runSpanProcess, type ProcessSpan } from '@eventsource/testing/span-process';
 import { deleteStreams, redisUrl, uniquePrefix } from './support.ts';
-
-interface ExportedSpan {
-  readonly name: string;
-  readonly kind: number;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly links: string[];
-  readonly scope: string;
-}
 
 const fixture = fileURLToPath(new URL('./fixtures/instrumented-process.ts', import.meta.url));
 const prefix = uniquePrefix('instrumented');
 
 afterAll(() => deleteStreams(prefix), 30_000);
 
-function only(spans: readonly ExportedSpan[], predicate: (span: ExportedSpan) => boolean, what: string) {
+function only(spans: readonly ProcessSpan[], predicate: (span: ProcessSpan) => boolean, what: string) {
   const found = spans.filter(predicate);
-  if (found.length !== 1)
+  const [first] = found;
+  if (found.length !== 1 || first === undefined)
     throw new Error(
       `Expected one ${what}, got ${found.length}: ${spans.map((span) => span.name).join(', ')}`,
     );
-  return found[0]!;
+  return first;
 }
 
 it('forms one trace with @opentelemetry/instrumentation-ioredis: publish > XADD, publish > process > dispatch > handle > GET', async () => {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--conditions=@eventsource/source', '--no-warnings', fixture],
-    { env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix }, timeout: 60_000 },
-  );
-  const line = stdout.split('\n').find((candidate) => candidate.startsWith('SPANS '));
-  if (line === undefined) throw new Error(`The service printed no spans:\n${stdout}`);
-  const spans = JSON.parse(line.slice('SPANS '.length)) as ExportedSpan[];
-  const ioredis = (name: string) => (span: ExportedSpan) =>
+  const spans = await runSpanProcess(fixture, { REDIS_URL: redisUrl, PREFIX: prefix });
+  const ioredis = (name: string) => (span: ProcessSpan) =>
     span.scope === '@opentelemetry/instrumentation-ioredis' && span.name.toLowerCase() === name;
 
   const publish = only(spans, (span) => span.name === 'eventsource.event_bus.publish', 'publish span');

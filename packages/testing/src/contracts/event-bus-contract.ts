@@ -16,6 +16,7 @@ import {
 } from '@eventsource/core';
 import { encodeEvent } from '@eventsource/core/kit';
 import { meterCapture, pointsOf, waitFor } from '../bus-helpers.ts';
+import { spansFromOutput, type ProcessSpan } from '../span-process.ts';
 import { captureTelemetry, isChildOf, linksTo, type TelemetryCapture } from '../telemetry.ts';
 import type { ContractBusFactory, ContractBusOptions } from './event-bus-contract-types.ts';
 import { ContractItemAdded, ContractNoteTaken, contractRegistry, itemsAdded, uniqueId } from './fixtures.ts';
@@ -38,15 +39,6 @@ export interface EventBusContractConfig {
   readonly cleanup?: (scopes: readonly string[]) => Promise<void>;
   /** How long one case may take. Default 60000. */
   readonly timeoutMs?: number;
-}
-
-interface ExportedSpan {
-  readonly name: string;
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId?: string;
-  readonly attributes: Record<string, unknown>;
-  readonly links: string[];
 }
 
 /** Each handled event, in handling order. */
@@ -591,7 +583,7 @@ function runTraceChild(
   scope: string,
   consumerGroup: string,
   timeoutMs: number,
-): { ready: Promise<void>; spans: Promise<ExportedSpan[]> } {
+): { ready: Promise<void>; spans: Promise<ProcessSpan[]> } {
   const script = fileURLToPath(
     new URL(`./event-bus-trace-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
   );
@@ -603,7 +595,7 @@ function runTraceChild(
   let stdout = '';
   let stderr = '';
   const ready = Promise.withResolvers<void>();
-  const spans = Promise.withResolvers<ExportedSpan[]>();
+  const spans = Promise.withResolvers<ProcessSpan[]>();
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString('utf8');
     if (stdout.includes('READY\n')) ready.resolve();
@@ -613,13 +605,12 @@ function runTraceChild(
   });
   child.on('exit', (code) => {
     clearTimeout(timer);
-    const line = stdout.split('\n').find((candidate) => candidate.startsWith('SPANS '));
-    const failure = new Error(
-      `the trace child exited with ${String(code)} and no spans:\n${stdout}\n${stderr}`,
-    );
-    ready.reject(failure);
-    if (line === undefined) spans.reject(failure);
-    else spans.resolve(JSON.parse(line.slice('SPANS '.length)) as ExportedSpan[]);
+    ready.reject(new Error(`the trace child exited with ${String(code)} before it consumed:\n${stderr}`));
+    try {
+      spans.resolve(spansFromOutput(stdout));
+    } catch (error) {
+      spans.reject(new Error(`the trace child exited with ${String(code)}: ${String(error)}\n${stderr}`));
+    }
   });
   ready.promise.catch(() => undefined);
   return { ready: ready.promise, spans: spans.promise };

@@ -4,20 +4,12 @@
 // ran prints every finished span as one JSON line prefixed with `SPANS `, then exits.
 //   FACTORY_MODULE  URL of the module exporting `createBus(options)`
 //   SCOPE, GROUP    the bus's scope and consumer group (the parent publishes to the same scope)
-import * as api from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { useOpenTelemetryApi } from '@eventsource/core/observability';
+import { installProcessSpanCapture } from '../span-process.ts';
 import { ContractItemAdded, contractRegistry } from './fixtures.ts';
 import type { ContractBusFactory } from './event-bus-contract-types.ts';
 
-const exporter = new InMemorySpanExporter();
-const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-api.propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-api.trace.setGlobalTracerProvider(tracerProvider);
-useOpenTelemetryApi(api);
+const capture = installProcessSpanCapture();
+const { tracerProvider } = capture;
 
 const { FACTORY_MODULE: factoryModule, SCOPE: scope, GROUP: consumerGroup } = process.env;
 if (factoryModule === undefined || scope === undefined || consumerGroup === undefined) {
@@ -50,15 +42,5 @@ try {
   clearTimeout(timer);
   await bus.close();
 }
-const spans = exporter.getFinishedSpans().map((span) => ({
-  name: span.name,
-  kind: span.kind,
-  traceId: span.spanContext().traceId,
-  spanId: span.spanContext().spanId,
-  parentSpanId: span.parentSpanContext?.spanId,
-  attributes: span.attributes,
-  links: span.links.map((link) => link.context.spanId),
-}));
-console.log(`SPANS ${JSON.stringify(spans)}`);
-await tracerProvider.shutdown();
+await capture.print();
 process.exit(0);

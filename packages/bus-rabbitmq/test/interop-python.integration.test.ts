@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { DomainEvent } from '@eventsource/core';
+import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
+import type { TraceSpan } from '@eventsource/testing/trace-tree';
+import { RabbitMQEventBus } from '../src/index.ts';
+// The interop helpers and the Python scripts are shared with the Kafka and Redis interop tests.
+import {
+  EVENTS_EACH_WAY,
+  expectedFromPython,
+  expectedInPython,
+  interopRegistry,
+  ORDERS,
+  pythonInstant,
+  traceSummary,
+  typescriptEvents,
+  type ConsumeResult,
+  type PublishResult,
+} from '../../bus-kafka/test/interop-python-events.ts';
+import {
+  exportSpansToJaeger,
+  interopPython,
+  jaegerTrace,
+  runPythonScript,
+  startPythonScript,
+} from '../../bus-kafka/test/interop-python-support.ts';
+import { deleteByPrefix, rabbitmqUrl, testOptions, uniqueExchange, waitFor, withChannel } from './support.ts';
+
+let telemetry: TelemetryCapture;
+let python: string;
+const exchanges: string[] = [];
+
+beforeAll(async () => {
+  const started = Date.now();
+  python = await interopPython();
+  process.stderr.write(`[interop-python] venv ready after ${Date.now() - started} ms: ${python}\n`);
+  telemetry = captureTelemetry();
+}, 300_000);
+
+afterAll(async () => {
+  await deleteByPrefix(exchanges);
+  await telemetry?.shutdown();
+}, 30_000);
+
+describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15.1's RabbitMQEventBus", () => {
+  it('delivers every event both ways on one exchange, fields equal, nothing dead-lettered, one trace per publish', async () => {
+    // Python's exchange_name is our exchangeName; each side's group has its own queue
+    // `<exchange>.<group>` bound with `#`.
+    const exchange = uniqueExchange('interop-py');
+    exchanges.push(exchange);
+    const run = exchange.slice(-8);
+    const options = { registry: interopRegistry(), wireFormat: 'eventsource-py' as const };
+    const consumer = new RabbitMQEventBus(testOptions(exchange, { ...options, consumerGroup: 'ts' }));
+    const publisher = new RabbitMQEventBus(testOptions(exchange, options));
+    const received: DomainEvent[] = [];
+    consumer.subscribeAll((event) => {
+      received.push(event);
+    });
+    try {
+      await consumer.startConsuming();
+      const target = { bus: 'rabbitmq', url: rabbitmqUrl, prefix: exchange } as const;
+      // Python consumer in the background; its queue must be bound before anyone publishes.
+      const pythonConsumer = startPythonScript<ConsumeResult>(python, 'consume_events.py', target, {
+        INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
+        INTEROP_CONSUMER_GROUP: 'py',
+        INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
+        INTEROP_TIMEOUT_S: '40',
+      });
+      await pythonConsumer.consuming;
+
+      // Python -> TypeScript (one event per publish call: only then does eventsource-py inject a traceparent).
+      const fromPython = await runPythonScript<PublishResult>(python, 'publish_events.py', target, {
+        INTEROP_SERVICE_NAME: `interop-py-publisher-${run}`,
+        INTEROP_ORDERS: String(ORDERS),
+      });
+      expect(fromPython.events).toHaveLength(EVENTS_EACH_WAY);
+
+      // TypeScript -> Python, inside one span of ours as a request handler would be.
+      const ours = typescriptEvents();
+      const checkout = await trace
+        .getTracer('interop-python-test')
+        .startActiveSpan('interop.ts.checkout', async (span) => {
+          await publisher.publish(ours);
+          span.end();
+          return span.spanContext();
+        });
+
+      await waitFor(
+        () => received.length >= EVENTS_EACH_WAY * 2,
+        `our consumer got ${received.length} of ${EVENTS_EACH_WAY * 2} events`,
+        30_000,
+      );
+      const pythonSide = await pythonConsumer.result;
+      expect(pythonSide.timedOut).toBe(false);
+
+      // Python -> TypeScript: every envelope field and payload field equal.
+      const byId = new Map(received.map((event) => [event.eventId, event]));
+      for (const dump of fromPython.events) expect(byId.get(dump.event_id)).toEqual(expectedFromPython(dump));
+      // TypeScript -> Python: what eventsource-py's model holds is what we published.
+      const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
+      for (const event of ours) expect(inPython.get(event.eventId)?.event).toEqual(expectedInPython(event));
+      // And each side read its own events back through the same format.
+      for (const event of ours) {
+        const data = event.data as Record<string, unknown>;
+        const placedAt = data.placed_at instanceof Date ? pythonInstant(data.placed_at) : data.placed_at;
+        expect(byId.get(event.eventId)).toEqual({ ...event, data: { ...data, placed_at: placedAt } });
+      }
+      expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
+      expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+      // Nothing dead-lettered on either side (eventsource-py acks an undecodable message away
+      // instead, which the counts above would show).
+      expect(await consumer.dlqMessageCount()).toBe(0);
+      const pythonDlq = await withChannel((channel) => channel.checkQueue(`${exchange}.py.dlq`));
+      expect(pythonDlq.messageCount).toBe(0);
+
+      // One trace per publish, across both languages.
+      const pythonIds = new Set(fromPython.events.map((event) => event.event_id));
+      const ourConsumeSpans = telemetry
+        .spans()
+        .filter(
+          (span) =>
+            span.kind === SpanKind.CONSUMER && pythonIds.has(String(span.attributes['eventsource.event.id'])),
+        );
+      expect(ourConsumeSpans).toHaveLength(EVENTS_EACH_WAY);
+      for (const span of ourConsumeSpans) {
+        expect(span.spanContext().traceId).toBe(fromPython.traceId);
+        expect(span.parentSpanContext?.spanId).toBe(fromPython.spanId);
+      }
+      const ourPublishSpans = telemetry
+        .spans()
+        .filter((span) => span.kind === SpanKind.PRODUCER && span.spanContext().traceId === checkout.traceId);
+      expect(ourPublishSpans).toHaveLength(EVENTS_EACH_WAY);
+      const ourPublishSpanIds = new Set(ourPublishSpans.map((span) => span.spanContext().spanId));
+      for (const event of ours) expect(inPython.get(event.eventId)?.traceId).toBe(checkout.traceId);
+
+      const ourService = `interop-ts-${run}`;
+      const pythonConsumerService = `interop-py-consumer-${run}`;
+      await exportSpansToJaeger(telemetry.spans(), ourService);
+      const ourConsumersOfPython = (spans: readonly TraceSpan[]) =>
+        spans.filter(
+          (span) =>
+            span.serviceName === ourService &&
+            span.kind === 'consumer' &&
+            span.parentSpanId === fromPython.spanId,
+        );
+      const pythonConsumersOfOurs = (spans: readonly TraceSpan[]) =>
+        spans.filter((span) => span.serviceName === pythonConsumerService && span.kind === 'consumer');
+      const pythonTrace = await jaegerTrace(
+        fromPython.traceId,
+        (spans) =>
+          spans.some((span) => span.spanId === fromPython.spanId) &&
+          ourConsumersOfPython(spans).length === EVENTS_EACH_WAY,
+      );
+      const typescriptTrace = await jaegerTrace(
+        checkout.traceId,
+        (spans) => pythonConsumersOfOurs(spans).length === EVENTS_EACH_WAY,
+      );
+      process.stderr.write(`${traceSummary(pythonTrace)}\n${traceSummary(typescriptTrace)}\n`);
+
+      // Python publish -> our consume spans, children of the Python span that was current.
+      expect(pythonTrace.find((span) => span.spanId === fromPython.spanId)?.serviceName).toBe(
+        `interop-py-publisher-${run}`,
+      );
+      expect(ourConsumersOfPython(pythonTrace)).toHaveLength(EVENTS_EACH_WAY);
+      // Our publish -> eventsource-py's consume spans, children of our PRODUCER spans.
+      expect(pythonConsumersOfOurs(typescriptTrace)).toHaveLength(EVENTS_EACH_WAY);
+      for (const span of pythonConsumersOfOurs(typescriptTrace))
+        expect(ourPublishSpanIds.has(span.parentSpanId ?? '')).toBe(true);
+    } finally {
+      await publisher.close();
+      await consumer.close();
+    }
+  }, 90_000);
+});
