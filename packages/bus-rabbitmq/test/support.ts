@@ -101,18 +101,8 @@ export async function publishRaw(
   }
 }
 
-/** Resolves once `predicate` holds, polling; fails with `message` after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  message: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`Timed out: ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+// Importable outside jest (fixture processes use this module too).
+export { waitFor } from '@eventsource/testing/bus-helpers';
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
