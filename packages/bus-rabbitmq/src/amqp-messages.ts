@@ -5,6 +5,11 @@ import { routingKeyOf } from './topology.ts';
 
 /** Header every message of this bus carries beside the kit's: the aggregate id (the seed wrote it too). */
 export const AGGREGATE_ID_HEADER = 'aggregate_id';
+/**
+ * Header AMQP carries as an integer, not text: eventsource-py's RabbitMQ bus writes the aggregate
+ * version so (`adapters/rabbitmq/serialization.py`), and its `'eventsource-py'` wire format sets it.
+ */
+const INTEGER_HEADER = 'aggregate_version';
 /** Header of a dead letter: the routing key the event was originally published with. */
 export const ORIGINAL_ROUTING_KEY_HEADER = 'dlq_original_routing_key';
 
@@ -22,11 +27,28 @@ export function eventMessage({ event, value, headers }: OutgoingMessage): AmqpMe
       messageId: event.eventId,
       timestamp: Math.floor(event.occurredAt.getTime() / 1000),
       type: event.eventType,
-      headers: { ...headers, [AGGREGATE_ID_HEADER]: event.aggregateId },
+      headers: amqpHeaders(headers, event.aggregateId),
     },
     eventId: event.eventId,
     eventType: event.eventType,
   };
+}
+
+function amqpHeaders(headers: Record<string, string>, aggregateId: string): Record<string, unknown> {
+  const typed: Record<string, unknown> = { ...headers, [AGGREGATE_ID_HEADER]: aggregateId };
+  const version = headers[INTEGER_HEADER];
+  if (version !== undefined && /^\d+$/.test(version)) typed[INTEGER_HEADER] = Number(version);
+  return typed;
+}
+
+/**
+ * A received message's headers as the pipeline reads them. eventsource-py's RabbitMQ bus carries
+ * the event id only as the AMQP `messageId` (no `event_id` header): it stands in for the header.
+ */
+export function receivedHeaders(message: Message): Record<string, unknown> | undefined {
+  const { headers, messageId } = message.properties;
+  if (headers?.[BusHeaders.eventId] !== undefined || typeof messageId !== 'string') return headers;
+  return { ...headers, [BusHeaders.eventId]: messageId };
 }
 
 /** The properties a copy of a received message keeps (persistent, with `headers` in place of the original's). */

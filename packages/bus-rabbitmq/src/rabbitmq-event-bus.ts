@@ -16,7 +16,7 @@ import {
 } from '@eventsource/core/kit';
 import { SemanticAttributes, SpanNames } from '@eventsource/core/observability';
 import { AmqpConnection } from './amqp-connection.ts';
-import { AGGREGATE_ID_HEADER, deadLetterMessage, eventMessage } from './amqp-messages.ts';
+import { AGGREGATE_ID_HEADER, deadLetterMessage, eventMessage, receivedHeaders } from './amqp-messages.ts';
 import { ConfirmPublisher } from './confirm-publisher.ts';
 import { DeadLetterQueue } from './dead-letter-queue.ts';
 import { QueueConsumer } from './queue-consumer.ts';
@@ -115,7 +115,7 @@ export class RabbitMQEventBus extends BrokerEventBus<ConsumeMessage> implements 
         await this.pipeline.process(
           {
             value: message.content,
-            headers: message.properties.headers,
+            headers: receivedHeaders(message),
             destination: exchangeName,
             key: headerText(message.properties.headers, AGGREGATE_ID_HEADER),
             attributes: {
