@@ -1,5 +1,11 @@
 import type { Message, MessageProperties, Options } from 'amqplib';
-import { BusHeaders, headerText, type DeadLetter, type OutgoingMessage } from '@eventsource/core/kit';
+import {
+  BusHeaders,
+  headerText,
+  type DeadLetter,
+  type MessageHeaders,
+  type OutgoingMessage,
+} from '@eventsource/core/kit';
 import type { AmqpMessage } from './confirm-publisher.ts';
 import { routingKeyOf } from './topology.ts';
 
@@ -45,8 +51,9 @@ function amqpHeaders(headers: Record<string, string>, aggregateId: string): Reco
  * A received message's headers as the pipeline reads them. eventsource-py's RabbitMQ bus carries
  * the event id only as the AMQP `messageId` (no `event_id` header): it stands in for the header.
  */
-export function receivedHeaders(message: Message): Record<string, unknown> | undefined {
-  const { headers, messageId } = message.properties;
+export function receivedHeaders(message: Message): MessageHeaders | undefined {
+  const headers = message.properties.headers as MessageHeaders | undefined;
+  const { messageId } = message.properties;
   if (headers?.[BusHeaders.eventId] !== undefined || typeof messageId !== 'string') return headers;
   return { ...headers, [BusHeaders.eventId]: messageId };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SpanKind, trace } from '@opentelemetry/api';
-import type { ConsumeMessage } from 'amqplib';
+import type { GetMessage } from 'amqplib';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
@@ -122,7 +122,7 @@ describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0
 
       // On the wire both sides write the same properties and the headers eventsource-py's reader uses.
       const wire = await withChannel(async (channel) => {
-        const messages: ConsumeMessage[] = [];
+        const messages: GetMessage[] = [];
         for (let message = await channel.get(wireQueue); message; message = await channel.get(wireQueue))
           messages.push(message);
         return messages;
