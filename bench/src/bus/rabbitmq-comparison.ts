@@ -14,9 +14,9 @@ export function rabbitmqComparison(context: SuiteContext): BusComparison {
     counts: pick(
       context,
       {
-        messages: 10_000,
+        messages: 6_000,
         batchSize: 100,
-        warmupMessages: 3_000,
+        warmupMessages: 2_000,
         rounds: 4,
         pacedRate: 1_000,
         pacedMessages: 1_000,

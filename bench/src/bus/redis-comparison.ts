@@ -14,9 +14,9 @@ export function redisComparison(context: SuiteContext): BusComparison {
     counts: pick(
       context,
       {
-        messages: 20_000,
+        messages: 12_000,
         batchSize: 100,
-        warmupMessages: 5_000,
+        warmupMessages: 3_000,
         rounds: 4,
         pacedRate: 5_000,
         pacedMessages: 5_000,

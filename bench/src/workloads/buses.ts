@@ -28,9 +28,9 @@ function comparisons(context: SuiteContext): BusComparison[] {
       counts: pick(
         context,
         {
-          messages: 20_000,
+          messages: 12_000,
           batchSize: 100,
-          warmupMessages: 5_000,
+          warmupMessages: 3_000,
           rounds: 4,
           pacedRate: 1000,
           pacedMessages: 1000,

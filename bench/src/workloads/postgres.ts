@@ -234,7 +234,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       target: 0.7,
       counts: pick(
         context,
-        { operations: 100, warmupOperations: 30, rounds: 5 },
+        { operations: 80, warmupOperations: 20, rounds: 5 },
         { operations: 300, warmupOperations: 60, rounds: 7 },
       ),
       raw: (run) => {
@@ -254,7 +254,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       target: 0.6,
       counts: pick(
         context,
-        { operations: 120, warmupOperations: 30, rounds: 5 },
+        { operations: 100, warmupOperations: 25, rounds: 5 },
         { operations: 300, warmupOperations: 60, rounds: 7 },
       ),
       notes: [
@@ -331,7 +331,7 @@ async function runPostgresSuite(context: SuiteContext): Promise<WorkloadResult[]
       counts: {
         operations: events / PAGE_SIZE,
         warmupOperations: events / PAGE_SIZE,
-        rounds: pick(context, 5, 5),
+        rounds: pick(context, 9, 5),
       },
       notes: [
         ...sqlNotes,

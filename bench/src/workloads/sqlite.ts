@@ -176,7 +176,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       concurrency: 1,
       counts: pick(
         context,
-        { operations: 4000, warmupOperations: 1000, rounds: 5 },
+        { operations: 3000, warmupOperations: 1000, rounds: 5 },
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
       notes: [sameSql, SQLITE_LIMIT_NOTE],
@@ -194,7 +194,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       concurrency: 16,
       counts: pick(
         context,
-        { operations: 4000, warmupOperations: 1000, rounds: 5 },
+        { operations: 3000, warmupOperations: 1000, rounds: 5 },
         { operations: 10000, warmupOperations: 2000, rounds: 7 },
       ),
       extraBaselines: [limit.appendOne(true)],
@@ -216,7 +216,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       concurrency: 1,
       counts: pick(
         context,
-        { operations: 200, warmupOperations: 50, rounds: 5 },
+        { operations: 150, warmupOperations: 40, rounds: 5 },
         { operations: 400, warmupOperations: 100, rounds: 7 },
       ),
       notes: [sameSql, SQLITE_LIMIT_NOTE],
@@ -301,7 +301,7 @@ async function runSqliteSuite(context: SuiteContext): Promise<WorkloadResult[]> 
       concurrency: 1,
       counts: pick(
         context,
-        { operations: events / PAGE_SIZE, warmupOperations: events / PAGE_SIZE, rounds: 5 },
+        { operations: events / PAGE_SIZE, warmupOperations: events / PAGE_SIZE, rounds: 11 },
         { operations: events / PAGE_SIZE, warmupOperations: events / PAGE_SIZE, rounds: 5 },
       ),
       notes: [
