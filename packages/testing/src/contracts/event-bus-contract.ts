@@ -65,7 +65,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
   const declared = config.capabilities;
   const timeout = config.timeoutMs ?? 60_000;
   const when = (capability: boolean, name: string, reason: string) =>
-    [capability ? it : it.skip, capability ? name : `${name} (skipped: ${reason} not declared)`] as const;
+    [capability ? it : it.skip, capability ? name : `${name} (skipped: ${reason})`] as const;
   const scopes: string[] = [];
   const open: EventBus[] = [];
   let createBus: ContractBusFactory;
@@ -147,7 +147,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [groupsIt, groupsName] = when(
       declared.consumerGroups,
       'every consumer group gets every event',
-      'consumerGroups',
+      'consumerGroups not declared',
     );
     groupsIt(
       groupsName,
@@ -208,7 +208,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [orderIt, orderName] = when(
       declared.perAggregateOrdering,
       "one aggregate's events are handled in publish order",
-      'perAggregateOrdering',
+      'perAggregateOrdering not declared',
     );
     orderIt(
       orderName,
@@ -239,7 +239,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [deadIt, deadName] = when(
       declared.deadLetters,
       'retries a failing handler with waiting back-off, then dead-letters it while later events flow',
-      'deadLetters',
+      'deadLetters not declared',
     );
     deadIt(
       deadName,
@@ -356,7 +356,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [replayIt, replayName] = when(
       declared.dlqReplay,
       'replays dead letters to the group that failed them',
-      'dlqReplay',
+      'dlqReplay not declared',
     );
     replayIt(
       replayName,
@@ -417,7 +417,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [remoteIt, remoteName] = when(
       declared.distributed,
       "reproduces the seed's example trace across two processes",
-      'distributed',
+      'distributed not declared',
     );
     remoteIt(
       remoteName,
@@ -462,7 +462,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [localIt, localName] = when(
       !declared.distributed,
       'dispatches within the publisher trace: dispatch with the handler count, one handle span per handler',
-      'in-process delivery',
+      'a distributed bus traces across processes instead',
     );
     localIt(
       localName,
@@ -529,7 +529,7 @@ export function eventBusContract(config: EventBusContractConfig): void {
     const [metricsIt, metricsName] = when(
       config.metricPrefix !== undefined,
       'emits the metric catalogue with its prefix',
-      'a metric prefix',
+      'the bus has no metric catalogue',
     );
     metricsIt(
       metricsName,
