@@ -37,8 +37,10 @@ export {
   headerText,
 } from './bus/bus-headers.ts';
 export type { DeadLetterReason, MessageHeaders } from './bus/bus-headers.ts';
-export { BusMetricAttributes, busMetricNames, EventBusMetrics } from './bus/bus-metrics.ts';
-export type { BusGaugeSources, BusMetricNames, BusMetricsScope, LagReading } from './bus/bus-metrics.ts';
+export { BusMetricAttributes, busMetricNames } from './bus/bus-metric-names.ts';
+export type { BusMetricNames } from './bus/bus-metric-names.ts';
+export { EventBusMetrics } from './bus/bus-metrics.ts';
+export type { BusGaugeSources, BusMetricsScope, LagReading } from './bus/bus-metrics.ts';
 export { BusPublisher, withSendContext } from './bus/bus-publisher.ts';
 export { outsideCallerTrace } from './bus/caller-trace.ts';
 export type { BusPublisherConfig, OutgoingMessage, SendMessages } from './bus/bus-publisher.ts';
