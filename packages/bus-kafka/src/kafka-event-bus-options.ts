@@ -47,8 +47,8 @@ export interface KafkaEventBusOptions extends EventBusOptions {
    * How long members get to rejoin during a rebalance (the seed's `max_poll_interval_ms`): a member
    * busy in one handler call for longer is dropped from that generation and rejoins after it. It
    * also bounds how long a restarted member (kafkajs restart after a crash, or a new process after
-   * kill -9) waits for its dead predecessor to leave the group. Default 10000 (60000 before: such
-   * a member then waited out the 30 s session).
+   * kill -9) waits for its dead predecessor to leave the group. Default 8000, so such a member
+   * resumes within 10 s of the broker answering (60000 before: it waited out the 30 s session).
    */
   readonly rebalanceTimeoutMs?: number;
   /** Longest a fetch waits for new messages; also bounds how long stopping takes. Default 1000. */
@@ -220,7 +220,7 @@ export function resolveKafkaOptions(options: KafkaEventBusOptions): ResolvedKafk
     fromBeginning: autoOffsetReset === 'earliest',
     sessionTimeoutMs,
     heartbeatIntervalMs,
-    rebalanceTimeoutMs: integerOption('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 10_000),
+    rebalanceTimeoutMs: integerOption('rebalanceTimeoutMs', options.rebalanceTimeoutMs, 8_000),
     partitionsConsumedConcurrently: integerOption(
       'partitionsConsumedConcurrently',
       options.partitionsConsumedConcurrently,

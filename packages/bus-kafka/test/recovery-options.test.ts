@@ -9,7 +9,7 @@ describe('KafkaEventBus recovery options', () => {
     expect(resolved).toMatchObject({
       commitEveryMessages: 100,
       commitIntervalMs: 1_000,
-      rebalanceTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 8_000,
       kafkajsRetry: { initialRetryTime: 300, maxRetryTime: 1_000, multiplier: 2, factor: 0.2, retries: 60 },
     });
     expect(kafkaClientConfig({}, resolved).retry).toEqual(resolved.kafkajsRetry);

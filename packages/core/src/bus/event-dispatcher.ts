@@ -81,13 +81,14 @@ export class EventDispatcher {
 
   dispatch(event: DomainEvent): Promise<void> {
     const handlers = this.handlersFor(event.eventType);
-    const attributes: Attributes = {
+    // Built only when a span is recorded: this runs for every message a bus consumes.
+    const attributes = (): Attributes => ({
       ...this.#options.attributes,
       [ATTR_EVENT_TYPE]: event.eventType,
       [ATTR_EVENT_ID]: event.eventId,
       [ATTR_AGGREGATE_ID]: event.aggregateId,
       [ATTR_HANDLER_COUNT]: handlers.length,
-    };
+    });
     return this.#tracer.run(SpanNames.eventBus.dispatch, { attributes }, async () => {
       const failures: { handlerName: string; error: unknown }[] = [];
       for (const handler of handlers) {
@@ -100,7 +101,10 @@ export class EventDispatcher {
 
   #handle(event: DomainEvent, handler: EventHandler): Promise<HandlerOutcome> {
     const handlerName = handlerNameOf(handler);
-    const attributes = { [ATTR_HANDLER_NAME]: handlerName, [ATTR_EVENT_TYPE]: event.eventType };
+    const attributes = (): Attributes => ({
+      [ATTR_HANDLER_NAME]: handlerName,
+      [ATTR_EVENT_TYPE]: event.eventType,
+    });
     return this.#tracer.run(SpanNames.eventBus.handle, { attributes }, async (span) => {
       const started = performance.now();
       let outcome: HandlerOutcome;
