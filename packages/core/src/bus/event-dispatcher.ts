@@ -35,9 +35,13 @@ export interface EventDispatcherOptions extends TelemetryOptions {
  * handler count, one `handle` span per handler with its name and success. All handlers run even
  * when some fail; failures are thrown together as {@link HandlerDispatchError}.
  */
+const RESOLVED_CACHE_LIMIT = 10_000;
+
 export class EventDispatcher {
   readonly #handlers = new Map<string, EventHandler[]>();
   readonly #wildcard: EventHandler[] = [];
+  /** `handlersFor` answers, asked for every message a bus consumes; new arrays after any change. */
+  readonly #resolved = new Map<string, readonly EventHandler[]>();
   readonly #tracer: ComponentTracer;
   readonly #options: EventDispatcherOptions;
   readonly #logger: Logger;
@@ -53,15 +57,21 @@ export class EventDispatcher {
     const handlers = this.#handlers.get(key) ?? [];
     handlers.push(handler);
     this.#handlers.set(key, handlers);
+    this.#resolved.clear();
     return () => void this.unsubscribe(key, handler);
   }
 
   subscribeAll(handler: EventHandler): () => void {
     this.#wildcard.push(handler);
-    return () => void removeFrom(this.#wildcard, handler);
+    this.#resolved.clear();
+    return () => {
+      removeFrom(this.#wildcard, handler);
+      this.#resolved.clear();
+    };
   }
 
   unsubscribe(eventType: string | EventDefinition, handler: EventHandler): boolean {
+    this.#resolved.clear();
     return removeFrom(this.#handlers.get(eventTypeOf(eventType)) ?? [], handler);
   }
 
@@ -70,13 +80,21 @@ export class EventDispatcher {
     return [...this.#handlers].filter(([, handlers]) => handlers.length > 0).map(([eventType]) => eventType);
   }
 
-  handlersFor(eventType: string): EventHandler[] {
-    return [...(this.#handlers.get(eventType) ?? []), ...this.#wildcard];
+  /** The handlers of `eventType`, then the wildcard ones. Never mutated: a change makes a new array. */
+  handlersFor(eventType: string): readonly EventHandler[] {
+    let handlers = this.#resolved.get(eventType);
+    if (handlers === undefined) {
+      handlers = [...(this.#handlers.get(eventType) ?? []), ...this.#wildcard];
+      // Event types come off the wire: keep the cache bounded.
+      if (this.#resolved.size < RESOLVED_CACHE_LIMIT) this.#resolved.set(eventType, handlers);
+    }
+    return handlers;
   }
 
   clear(): void {
     this.#handlers.clear();
     this.#wildcard.length = 0;
+    this.#resolved.clear();
   }
 
   dispatch(event: DomainEvent): Promise<void> {
