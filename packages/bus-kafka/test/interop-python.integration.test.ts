@@ -1,30 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { DomainEvent } from '@eventsource/core';
 import { serviceAddresses } from '@eventsource/services';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
 import { KafkaEventBus } from '../src/index.ts';
-import {
-  EVENTS_EACH_WAY,
-  expectedFromPython,
-  expectedInPython,
-  interopRegistry,
-  ORDERS,
-  pythonInstant,
-  traceSummary,
-  typescriptEvents,
-  type ConsumeResult,
-  type PublishResult,
-} from './interop-python-events.ts';
-import {
-  exportSpansToJaeger,
-  interopPython,
-  jaegerTrace,
-  runPythonScript,
-  startPythonScript,
-} from './interop-python-support.ts';
-import { deleteTopics, testOptions, uniquePrefix, waitFor } from './support.ts';
+import { EVENTS_EACH_WAY, interopRegistry, traceSummary } from './interop-python-events.ts';
+import { exportSpansToJaeger, interopPython, jaegerTrace } from './interop-python-support.ts';
+import { exchangeBothWays, expectSameEventsBothWays } from './interop-python-exchange.ts';
+import { deleteTopics, testOptions, uniquePrefix } from './support.ts';
 
 let telemetry: TelemetryCapture;
 let python: string;
@@ -60,52 +44,18 @@ describe("KafkaEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
 
       const target = { bus: 'kafka', url: serviceAddresses().kafkaBrokers.join(','), prefix } as const;
       // Python consumer (its own group) in the background; it reads the topic from the start.
-      const pythonConsumer = startPythonScript<ConsumeResult>(python, 'consume_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
-        INTEROP_CONSUMER_GROUP: `${prefix}-py`,
-        INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
-        INTEROP_TIMEOUT_S: '45',
+      const result = await exchangeBothWays({
+        python,
+        target,
+        run,
+        pythonGroup: `${prefix}-py`,
+        publisher,
+        received,
+        awaitPythonConsumer: false,
       });
-
-      // Python -> TypeScript.
-      const fromPython = await runPythonScript<PublishResult>(python, 'publish_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-publisher-${run}`,
-        INTEROP_ORDERS: String(ORDERS),
-      });
-      expect(fromPython.events).toHaveLength(EVENTS_EACH_WAY);
-
-      // TypeScript -> Python, inside one span of ours as a request handler would be.
-      const ours = typescriptEvents();
-      const checkout = await trace
-        .getTracer('interop-python-test')
-        .startActiveSpan('interop.ts.checkout', async (span) => {
-          await publisher.publish(ours);
-          span.end();
-          return span.spanContext();
-        });
-
-      await waitFor(
-        () => received.length >= EVENTS_EACH_WAY * 2,
-        `our consumer got ${received.length} of ${EVENTS_EACH_WAY * 2} events`,
-        30_000,
-      );
-      const pythonSide = await pythonConsumer.result;
-      expect(pythonSide.timedOut).toBe(false);
-
-      // Python -> TypeScript: every envelope field and payload field equal.
-      const byId = new Map(received.map((event) => [event.eventId, event]));
-      for (const dump of fromPython.events) expect(byId.get(dump.event_id)).toEqual(expectedFromPython(dump));
-      // TypeScript -> Python: what eventsource-py's model holds is what we published.
+      const { fromPython, ours, checkout, pythonSide } = result;
       const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
-      for (const event of ours) expect(inPython.get(event.eventId)?.event).toEqual(expectedInPython(event));
-      // And each side read its own events back through the same format.
-      for (const event of ours) {
-        const data = event.data as Record<string, unknown>;
-        const placedAt = data.placed_at instanceof Date ? pythonInstant(data.placed_at) : data.placed_at;
-        expect(byId.get(event.eventId)).toEqual({ ...event, data: { ...data, placed_at: placedAt } });
-      }
-      expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
-      expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+      expectSameEventsBothWays(result, received);
       expect(await consumer.dlqMessageCount()).toBe(0);
 
       // One trace per publish, across both languages.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { GetMessage } from 'amqplib';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
@@ -8,24 +8,16 @@ import { RabbitMQEventBus } from '../src/index.ts';
 // The interop helpers and the Python scripts are shared with the Kafka and Redis interop tests.
 import {
   EVENTS_EACH_WAY,
-  expectedFromPython,
-  expectedInPython,
   interopRegistry,
-  ORDERS,
-  pythonInstant,
   traceSummary,
-  typescriptEvents,
-  type ConsumeResult,
-  type PublishResult,
 } from '../../bus-kafka/test/interop-python-events.ts';
 import {
   exportSpansToJaeger,
   interopPython,
   jaegerTrace,
-  runPythonScript,
-  startPythonScript,
 } from '../../bus-kafka/test/interop-python-support.ts';
-import { deleteByPrefix, rabbitmqUrl, testOptions, uniqueExchange, waitFor, withChannel } from './support.ts';
+import { exchangeBothWays, expectSameEventsBothWays } from '../../bus-kafka/test/interop-python-exchange.ts';
+import { deleteByPrefix, rabbitmqUrl, testOptions, uniqueExchange, withChannel } from './support.ts';
 
 let telemetry: TelemetryCapture;
 let python: string;
@@ -60,60 +52,27 @@ describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0
     try {
       await consumer.startConsuming();
       const target = { bus: 'rabbitmq', url: rabbitmqUrl, prefix: exchange } as const;
-      // Python consumer in the background; its queue must be bound before anyone publishes.
-      const pythonConsumer = startPythonScript<ConsumeResult>(python, 'consume_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
-        INTEROP_CONSUMER_GROUP: 'py',
-        INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
-        INTEROP_TIMEOUT_S: '40',
-      });
-      await pythonConsumer.consuming;
-      // A bare queue beside the two groups, to look at both sides' messages as they are on the wire.
+      // Python consumer in the background; its queue must be bound before anyone publishes. Python
+      // publishes one event per call: only then does eventsource-py inject a traceparent.
       const wireQueue = `${exchange}.wire`;
-      await withChannel(async (channel) => {
-        await channel.assertQueue(wireQueue, { durable: false });
-        await channel.bindQueue(wireQueue, exchange, '#');
+      const result = await exchangeBothWays({
+        python,
+        target,
+        run,
+        pythonGroup: 'py',
+        publisher,
+        received,
+        awaitPythonConsumer: true,
+        // A bare queue beside the two groups, to look at both sides' messages as they are on the wire.
+        beforePublishing: () =>
+          withChannel(async (channel) => {
+            await channel.assertQueue(wireQueue, { durable: false });
+            await channel.bindQueue(wireQueue, exchange, '#');
+          }),
       });
-
-      // Python -> TypeScript (one event per publish call: only then does eventsource-py inject a traceparent).
-      const fromPython = await runPythonScript<PublishResult>(python, 'publish_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-publisher-${run}`,
-        INTEROP_ORDERS: String(ORDERS),
-      });
-      expect(fromPython.events).toHaveLength(EVENTS_EACH_WAY);
-
-      // TypeScript -> Python, inside one span of ours as a request handler would be.
-      const ours = typescriptEvents();
-      const checkout = await trace
-        .getTracer('interop-python-test')
-        .startActiveSpan('interop.ts.checkout', async (span) => {
-          await publisher.publish(ours);
-          span.end();
-          return span.spanContext();
-        });
-
-      await waitFor(
-        () => received.length >= EVENTS_EACH_WAY * 2,
-        `our consumer got ${received.length} of ${EVENTS_EACH_WAY * 2} events`,
-        30_000,
-      );
-      const pythonSide = await pythonConsumer.result;
-      expect(pythonSide.timedOut).toBe(false);
-
-      // Python -> TypeScript: every envelope field and payload field equal.
-      const byId = new Map(received.map((event) => [event.eventId, event]));
-      for (const dump of fromPython.events) expect(byId.get(dump.event_id)).toEqual(expectedFromPython(dump));
-      // TypeScript -> Python: what eventsource-py's model holds is what we published.
+      const { fromPython, ours, checkout, pythonSide } = result;
       const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
-      for (const event of ours) expect(inPython.get(event.eventId)?.event).toEqual(expectedInPython(event));
-      // And each side read its own events back through the same format.
-      for (const event of ours) {
-        const data = event.data as Record<string, unknown>;
-        const placedAt = data.placed_at instanceof Date ? pythonInstant(data.placed_at) : data.placed_at;
-        expect(byId.get(event.eventId)).toEqual({ ...event, data: { ...data, placed_at: placedAt } });
-      }
-      expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
-      expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+      expectSameEventsBothWays(result, received);
       // Nothing dead-lettered on either side (eventsource-py acks an undecodable message away
       // instead, which the counts above would show).
       expect(await consumer.dlqMessageCount()).toBe(0);

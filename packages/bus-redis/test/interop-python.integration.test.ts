@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
@@ -7,24 +7,16 @@ import { RedisEventBus } from '../src/index.ts';
 // The interop helpers and the Python scripts are shared with the Kafka and RabbitMQ interop tests.
 import {
   EVENTS_EACH_WAY,
-  expectedFromPython,
-  expectedInPython,
   interopRegistry,
-  ORDERS,
-  pythonInstant,
   traceSummary,
-  typescriptEvents,
-  type ConsumeResult,
-  type PublishResult,
 } from '../../bus-kafka/test/interop-python-events.ts';
 import {
   exportSpansToJaeger,
   interopPython,
   jaegerTrace,
-  runPythonScript,
-  startPythonScript,
 } from '../../bus-kafka/test/interop-python-support.ts';
-import { deleteStreams, rawRedis, redisUrl, testOptions, uniquePrefix, waitFor } from './support.ts';
+import { exchangeBothWays, expectSameEventsBothWays } from '../../bus-kafka/test/interop-python-exchange.ts';
+import { deleteStreams, rawRedis, redisUrl, testOptions, uniquePrefix } from './support.ts';
 
 /** The fields eventsource-py's Redis bus writes to each stream entry (`adapters/redis/bus_publish.py`). */
 const PYTHON_FIELDS = [
@@ -70,54 +62,20 @@ describe("RedisEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
     try {
       await consumer.startConsuming();
       const target = { bus: 'redis', url: redisUrl, prefix } as const;
-      // Python consumer (its own group, created at the stream's start) in the background.
-      const pythonConsumer = startPythonScript<ConsumeResult>(python, 'consume_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
-        INTEROP_CONSUMER_GROUP: 'py',
-        INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
-        INTEROP_TIMEOUT_S: '40',
+      // Python consumer (its own group, created at the stream's start) in the background; Python
+      // publishes inside a span, which eventsource-py's Redis bus does not propagate.
+      const result = await exchangeBothWays({
+        python,
+        target,
+        run,
+        pythonGroup: 'py',
+        publisher,
+        received,
+        awaitPythonConsumer: true,
       });
-      await pythonConsumer.consuming;
-
-      // Python -> TypeScript (inside a span, which eventsource-py's Redis bus does not propagate).
-      const fromPython = await runPythonScript<PublishResult>(python, 'publish_events.py', target, {
-        INTEROP_SERVICE_NAME: `interop-py-publisher-${run}`,
-        INTEROP_ORDERS: String(ORDERS),
-      });
-      expect(fromPython.events).toHaveLength(EVENTS_EACH_WAY);
-
-      // TypeScript -> Python, inside one span of ours as a request handler would be.
-      const ours = typescriptEvents();
-      const checkout = await trace
-        .getTracer('interop-python-test')
-        .startActiveSpan('interop.ts.checkout', async (span) => {
-          await publisher.publish(ours);
-          span.end();
-          return span.spanContext();
-        });
-
-      await waitFor(
-        () => received.length >= EVENTS_EACH_WAY * 2,
-        `our consumer got ${received.length} of ${EVENTS_EACH_WAY * 2} events`,
-        30_000,
-      );
-      const pythonSide = await pythonConsumer.result;
-      expect(pythonSide.timedOut).toBe(false);
-
-      // Python -> TypeScript: every envelope field and payload field equal.
-      const byId = new Map(received.map((event) => [event.eventId, event]));
-      for (const dump of fromPython.events) expect(byId.get(dump.event_id)).toEqual(expectedFromPython(dump));
-      // TypeScript -> Python: what eventsource-py's model holds is what we published.
+      const { fromPython, ours, checkout, pythonSide } = result;
       const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
-      for (const event of ours) expect(inPython.get(event.eventId)?.event).toEqual(expectedInPython(event));
-      // And each side read its own events back through the same format.
-      for (const event of ours) {
-        const data = event.data as Record<string, unknown>;
-        const placedAt = data.placed_at instanceof Date ? pythonInstant(data.placed_at) : data.placed_at;
-        expect(byId.get(event.eventId)).toEqual({ ...event, data: { ...data, placed_at: placedAt } });
-      }
-      expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
-      expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+      expectSameEventsBothWays(result, received);
       // Nothing dead-lettered (both use `<prefix>:stream_dlq`), nothing left pending in either group
       // (eventsource-py leaves a message it cannot handle pending).
       expect(await consumer.dlqMessageCount()).toBe(0);

@@ -1,0 +1,94 @@
+// One round of the eventsource-py interop tests, the same on every bus: a Python consumer in the
+// background, a Python publisher, then our publisher inside a span of ours; then every event is
+// compared field by field both ways. The bus tests add their transport's own checks.
+import { expect } from '@jest/globals';
+import { trace, type SpanContext } from '@opentelemetry/api';
+import type { DomainEvent, EventBus } from '@eventsource/core';
+import { waitFor } from '@eventsource/testing/bus-helpers';
+import {
+  EVENTS_EACH_WAY,
+  expectedFromPython,
+  expectedInPython,
+  ORDERS,
+  pythonInstant,
+  typescriptEvents,
+  type ConsumeResult,
+  type PublishResult,
+} from './interop-python-events.ts';
+import { runPythonScript, startPythonScript, type PythonBus } from './interop-python-support.ts';
+
+export interface ExchangeSetup {
+  readonly python: string;
+  readonly target: PythonBus;
+  /** Names the Python services (`interop-py-consumer-<run>`) in Jaeger. */
+  readonly run: string;
+  /** The Python consumer's group. */
+  readonly pythonGroup: string;
+  /** Our publisher (wire format `eventsource-py`). */
+  readonly publisher: EventBus;
+  /** What our consumer (already consuming) handled, in order; filled while the round runs. */
+  readonly received: readonly DomainEvent[];
+  /** Wait for the Python consumer to be subscribed before anyone publishes (a queue that must be bound). */
+  readonly awaitPythonConsumer: boolean;
+  /** Runs once the Python consumer is up, before anyone publishes (a wire tap, ...). */
+  readonly beforePublishing?: () => Promise<void>;
+}
+
+export interface ExchangeResult {
+  readonly fromPython: PublishResult;
+  readonly ours: DomainEvent[];
+  /** Our span around our publish. */
+  readonly checkout: SpanContext;
+  readonly pythonSide: ConsumeResult;
+}
+
+/** Python publishes, we publish, and both consumers get all events. */
+export async function exchangeBothWays(setup: ExchangeSetup): Promise<ExchangeResult> {
+  const { python, target, run, publisher, received } = setup;
+  const pythonConsumer = startPythonScript<ConsumeResult>(python, 'consume_events.py', target, {
+    INTEROP_SERVICE_NAME: `interop-py-consumer-${run}`,
+    INTEROP_CONSUMER_GROUP: setup.pythonGroup,
+    INTEROP_EXPECTED: String(EVENTS_EACH_WAY * 2),
+    INTEROP_TIMEOUT_S: '45',
+  });
+  if (setup.awaitPythonConsumer) await pythonConsumer.consuming;
+  await setup.beforePublishing?.();
+  const fromPython = await runPythonScript<PublishResult>(python, 'publish_events.py', target, {
+    INTEROP_SERVICE_NAME: `interop-py-publisher-${run}`,
+    INTEROP_ORDERS: String(ORDERS),
+  });
+  expect(fromPython.events).toHaveLength(EVENTS_EACH_WAY);
+  // Inside one span of ours, as a request handler would publish.
+  const ours = typescriptEvents();
+  const checkout = await trace
+    .getTracer('interop-python-test')
+    .startActiveSpan('interop.ts.checkout', async (span) => {
+      await publisher.publish(ours);
+      span.end();
+      return span.spanContext();
+    });
+  await waitFor(
+    () => received.length >= EVENTS_EACH_WAY * 2,
+    `our consumer got ${received.length} of ${EVENTS_EACH_WAY * 2} events`,
+    30_000,
+  );
+  const pythonSide = await pythonConsumer.result;
+  expect(pythonSide.timedOut).toBe(false);
+  return { fromPython, ours, checkout, pythonSide };
+}
+
+/** Every envelope and payload field equal both ways; each side read its own events back too; nothing more. */
+export function expectSameEventsBothWays(result: ExchangeResult, received: readonly DomainEvent[]): void {
+  const { fromPython, ours, pythonSide } = result;
+  const byId = new Map(received.map((event) => [event.eventId, event]));
+  for (const dump of fromPython.events) expect(byId.get(dump.event_id)).toEqual(expectedFromPython(dump));
+  const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
+  for (const event of ours) expect(inPython.get(event.eventId)?.event).toEqual(expectedInPython(event));
+  for (const event of ours) {
+    const data = event.data as Record<string, unknown>;
+    const placedAt = data.placed_at instanceof Date ? pythonInstant(data.placed_at) : data.placed_at;
+    expect(byId.get(event.eventId)).toEqual({ ...event, data: { ...data, placed_at: placedAt } });
+  }
+  expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
+  expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+}
