@@ -1,3 +1,4 @@
+import { defineEvent, type DomainEvent } from '@eventsource/core';
 /**
  * One way of moving messages through a broker, end to end: publish on one side, handle on the
  * other, in the same process. The bus workload drives every implementation identically; a new bus
@@ -41,3 +42,21 @@ export interface BusPayload {
 export const BUS_KEYS = 64;
 
 export const busKey = (index: number): string => `bench-${index % BUS_KEYS}`;
+
+/** The event the library drivers publish (one definition, so every bus carries the same). */
+export const BusMessage = defineEvent<BusPayload, 'BenchMessage'>('BenchMessage', {
+  aggregateType: 'BenchBus',
+});
+
+/** A library driver's batch: `count` events numbered from `firstIndex`, stamped with the publish time. */
+export function busMessages(count: number, firstIndex: number): DomainEvent[] {
+  const events = new Array<DomainEvent>(count);
+  for (let offset = 0; offset < count; offset += 1) {
+    const index = firstIndex + offset;
+    events[offset] = BusMessage.create(
+      { id: index, description: 'something weird', sentAt: performance.now() },
+      { aggregateId: busKey(index) },
+    );
+  }
+  return events;
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, Producer } from 'kafkajs';
-import { defineEvent, EventRegistry } from '@eventsource/core';
+import { EventRegistry } from '@eventsource/core';
 import { KafkaEventBus } from '@eventsource/bus-kafka';
-import { busKey, type BusDriver, type BusPayload } from './bus-driver.ts';
+import { BusMessage, busKey, busMessages, type BusDriver, type BusPayload } from './bus-driver.ts';
 
 const { Kafka, Partitioners, CompressionTypes, logLevel } = kafkajs;
 
@@ -18,8 +18,6 @@ export interface KafkaBenchSettings {
   readonly heartbeatIntervalMs: number;
   readonly sessionTimeoutMs: number;
 }
-
-const BusMessage = defineEvent<BusPayload, 'BenchMessage'>('BenchMessage', { aggregateType: 'BenchBus' });
 
 function describe(settings: KafkaBenchSettings): Record<string, string | number> {
   return {
@@ -74,15 +72,7 @@ export class KafkaEventBusDriver implements BusDriver {
   }
 
   async publishBatch(count: number, firstIndex: number): Promise<void> {
-    const events = new Array(count);
-    for (let offset = 0; offset < count; offset += 1) {
-      const index = firstIndex + offset;
-      events[offset] = BusMessage.create(
-        { id: index, description: 'something weird', sentAt: performance.now() },
-        { aggregateId: busKey(index) },
-      );
-    }
-    await this.#bus!.publish(events);
+    await this.#bus!.publish(busMessages(count, firstIndex));
   }
 
   async teardown(): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { defineEvent, EventRegistry } from '@eventsource/core';
+import { EventRegistry } from '@eventsource/core';
 import { RabbitMQEventBus } from '@eventsource/bus-rabbitmq';
-import { busKey, type BusDriver, type BusPayload } from './bus-driver.ts';
+import { BusMessage, busKey, busMessages, type BusDriver, type BusPayload } from './bus-driver.ts';
 
 /** What both RabbitMQ drivers share, so the comparison is like for like. */
 export interface RabbitMQBenchSettings {
@@ -12,7 +12,6 @@ export interface RabbitMQBenchSettings {
   readonly prefetchCount: number;
 }
 
-const BusMessage = defineEvent<BusPayload, 'BenchMessage'>('BenchMessage', { aggregateType: 'BenchBus' });
 const ROUTING_KEY = 'BenchBus.BenchMessage';
 
 function describe(settings: RabbitMQBenchSettings): Record<string, string | number> {
@@ -74,15 +73,7 @@ export class RabbitMQEventBusDriver implements BusDriver {
   }
 
   async publishBatch(count: number, firstIndex: number): Promise<void> {
-    const events = new Array(count);
-    for (let offset = 0; offset < count; offset += 1) {
-      const index = firstIndex + offset;
-      events[offset] = BusMessage.create(
-        { id: index, description: 'something weird', sentAt: performance.now() },
-        { aggregateId: busKey(index) },
-      );
-    }
-    await this.#bus!.publish(events);
+    await this.#bus!.publish(busMessages(count, firstIndex));
   }
 
   async teardown(): Promise<void> {

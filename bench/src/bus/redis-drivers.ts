@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { defineEvent, EventRegistry } from '@eventsource/core';
+import { EventRegistry } from '@eventsource/core';
 import { RedisEventBus } from '@eventsource/bus-redis';
-import { busKey, type BusDriver, type BusPayload } from './bus-driver.ts';
+import { BusMessage, busKey, busMessages, type BusDriver, type BusPayload } from './bus-driver.ts';
 
 /** What both Redis drivers share, so the comparison is like for like. */
 export interface RedisBenchSettings {
@@ -12,8 +12,6 @@ export interface RedisBenchSettings {
   /** How long one XREADGROUP blocks. */
   readonly blockMs: number;
 }
-
-const BusMessage = defineEvent<BusPayload, 'BenchMessage'>('BenchMessage', { aggregateType: 'BenchBus' });
 
 function describe(settings: RedisBenchSettings): Record<string, string | number> {
   return { readCount: settings.readCount, blockMs: settings.blockMs, trimming: 'none', persistence: 'none' };
@@ -66,15 +64,7 @@ export class RedisEventBusDriver implements BusDriver {
   }
 
   async publishBatch(count: number, firstIndex: number): Promise<void> {
-    const events = new Array(count);
-    for (let offset = 0; offset < count; offset += 1) {
-      const index = firstIndex + offset;
-      events[offset] = BusMessage.create(
-        { id: index, description: 'something weird', sentAt: performance.now() },
-        { aggregateId: busKey(index) },
-      );
-    }
-    await this.#bus!.publish(events);
+    await this.#bus!.publish(busMessages(count, firstIndex));
   }
 
   async teardown(): Promise<void> {
