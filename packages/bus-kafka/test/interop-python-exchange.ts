@@ -3,7 +3,9 @@
 // compared field by field both ways. The bus tests add their transport's own checks.
 import { expect } from '@jest/globals';
 import { trace, type SpanContext } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { DomainEvent, EventBus } from '@eventsource/core';
+import type { TraceSpan } from '@eventsource/testing/trace-tree';
 import { waitFor } from '@eventsource/testing/bus-helpers';
 import {
   EVENTS_EACH_WAY,
@@ -11,11 +13,18 @@ import {
   expectedInPython,
   ORDERS,
   pythonInstant,
+  traceSummary,
   typescriptEvents,
   type ConsumeResult,
   type PublishResult,
 } from './interop-python-events.ts';
-import { runPythonScript, startPythonScript, type PythonBus } from './interop-python-support.ts';
+import {
+  exportSpansToJaeger,
+  jaegerTrace,
+  runPythonScript,
+  startPythonScript,
+  type PythonBus,
+} from './interop-python-support.ts';
 
 export interface ExchangeSetup {
   readonly python: string;
@@ -91,4 +100,49 @@ export function expectSameEventsBothWays(result: ExchangeResult, received: reado
   }
   expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
   expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+}
+
+/**
+ * One trace each way, as Jaeger shows it once our spans are exported beside Python's: our consume
+ * spans are children of the Python span current at its publish, and eventsource-py's consume spans
+ * children of our PRODUCER spans (`ourPublishSpanIds`). Returns both traces for more checks.
+ */
+export async function expectOneTraceBothWays(
+  result: ExchangeResult,
+  run: string,
+  ourSpans: readonly ReadableSpan[],
+  ourPublishSpanIds: ReadonlySet<string>,
+): Promise<{ pythonTrace: TraceSpan[]; typescriptTrace: TraceSpan[] }> {
+  const { fromPython, checkout } = result;
+  const ourService = `interop-ts-${run}`;
+  const pythonConsumerService = `interop-py-consumer-${run}`;
+  await exportSpansToJaeger(ourSpans, ourService);
+  const ourConsumersOfPython = (spans: readonly TraceSpan[]) =>
+    spans.filter(
+      (span) =>
+        span.serviceName === ourService &&
+        span.kind === 'consumer' &&
+        span.parentSpanId === fromPython.spanId,
+    );
+  const pythonConsumersOfOurs = (spans: readonly TraceSpan[]) =>
+    spans.filter((span) => span.serviceName === pythonConsumerService && span.kind === 'consumer');
+  const pythonTrace = await jaegerTrace(
+    fromPython.traceId,
+    (spans) =>
+      spans.some((span) => span.spanId === fromPython.spanId) &&
+      ourConsumersOfPython(spans).length === EVENTS_EACH_WAY,
+  );
+  const typescriptTrace = await jaegerTrace(
+    checkout.traceId,
+    (spans) => pythonConsumersOfOurs(spans).length === EVENTS_EACH_WAY,
+  );
+  process.stderr.write(`${traceSummary(pythonTrace)}\n${traceSummary(typescriptTrace)}\n`);
+  expect(pythonTrace.find((span) => span.spanId === fromPython.spanId)?.serviceName).toBe(
+    `interop-py-publisher-${run}`,
+  );
+  expect(ourConsumersOfPython(pythonTrace)).toHaveLength(EVENTS_EACH_WAY);
+  expect(pythonConsumersOfOurs(typescriptTrace)).toHaveLength(EVENTS_EACH_WAY);
+  for (const span of pythonConsumersOfOurs(typescriptTrace))
+    expect(ourPublishSpanIds.has(span.parentSpanId ?? '')).toBe(true);
+  return { pythonTrace, typescriptTrace };
 }

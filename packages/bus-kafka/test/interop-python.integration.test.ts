@@ -3,11 +3,14 @@ import { SpanKind } from '@opentelemetry/api';
 import type { DomainEvent } from '@eventsource/core';
 import { serviceAddresses } from '@eventsource/services';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
-import type { TraceSpan } from '@eventsource/testing/trace-tree';
 import { KafkaEventBus } from '../src/index.ts';
-import { EVENTS_EACH_WAY, interopRegistry, traceSummary } from './interop-python-events.ts';
-import { exportSpansToJaeger, interopPython, jaegerTrace } from './interop-python-support.ts';
-import { exchangeBothWays, expectSameEventsBothWays } from './interop-python-exchange.ts';
+import { EVENTS_EACH_WAY, interopRegistry } from './interop-python-events.ts';
+import { interopPython } from './interop-python-support.ts';
+import {
+  exchangeBothWays,
+  expectOneTraceBothWays,
+  expectSameEventsBothWays,
+} from './interop-python-exchange.ts';
 import { deleteTopics, testOptions, uniquePrefix } from './support.ts';
 
 let telemetry: TelemetryCapture;
@@ -80,39 +83,13 @@ describe("KafkaEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
         expect(inPython.get(event.eventId)?.traceId).toBe(checkout.traceId);
       }
 
-      await exportSpansToJaeger(telemetry.spans(), `interop-ts-${run}`);
+      const { typescriptTrace } = await expectOneTraceBothWays(
+        result,
+        run,
+        telemetry.spans(),
+        ourPublishSpanIds,
+      );
       const ourService = `interop-ts-${run}`;
-      const pythonConsumerService = `interop-py-consumer-${run}`;
-      const ourConsumersOfPython = (spans: readonly TraceSpan[]) =>
-        spans.filter(
-          (span) =>
-            span.serviceName === ourService &&
-            span.kind === 'consumer' &&
-            span.parentSpanId === fromPython.spanId,
-        );
-      const pythonConsumersOfOurs = (spans: readonly TraceSpan[]) =>
-        spans.filter((span) => span.serviceName === pythonConsumerService && span.kind === 'consumer');
-      const pythonTrace = await jaegerTrace(
-        fromPython.traceId,
-        (spans) =>
-          spans.some((span) => span.spanId === fromPython.spanId) &&
-          ourConsumersOfPython(spans).length === EVENTS_EACH_WAY,
-      );
-      const typescriptTrace = await jaegerTrace(
-        checkout.traceId,
-        (spans) => pythonConsumersOfOurs(spans).length === EVENTS_EACH_WAY,
-      );
-      process.stderr.write(`${traceSummary(pythonTrace)}\n${traceSummary(typescriptTrace)}\n`);
-
-      // Python publish -> our consume spans, children of the Python span that was current.
-      expect(pythonTrace.find((span) => span.spanId === fromPython.spanId)?.serviceName).toBe(
-        `interop-py-publisher-${run}`,
-      );
-      expect(ourConsumersOfPython(pythonTrace)).toHaveLength(EVENTS_EACH_WAY);
-      // Our publish -> eventsource-py's consume spans, children of our PRODUCER spans.
-      expect(pythonConsumersOfOurs(typescriptTrace)).toHaveLength(EVENTS_EACH_WAY);
-      for (const span of pythonConsumersOfOurs(typescriptTrace))
-        expect(ourPublishSpanIds.has(span.parentSpanId ?? '')).toBe(true);
       expect(
         typescriptTrace.filter((span) => span.serviceName === ourService && span.kind === 'producer'),
       ).toHaveLength(EVENTS_EACH_WAY);

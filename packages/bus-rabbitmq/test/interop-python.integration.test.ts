@@ -3,20 +3,15 @@ import { SpanKind } from '@opentelemetry/api';
 import type { GetMessage } from 'amqplib';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
-import type { TraceSpan } from '@eventsource/testing/trace-tree';
 import { RabbitMQEventBus } from '../src/index.ts';
 // The interop helpers and the Python scripts are shared with the Kafka and Redis interop tests.
+import { EVENTS_EACH_WAY, interopRegistry } from '../../bus-kafka/test/interop-python-events.ts';
+import { interopPython } from '../../bus-kafka/test/interop-python-support.ts';
 import {
-  EVENTS_EACH_WAY,
-  interopRegistry,
-  traceSummary,
-} from '../../bus-kafka/test/interop-python-events.ts';
-import {
-  exportSpansToJaeger,
-  interopPython,
-  jaegerTrace,
-} from '../../bus-kafka/test/interop-python-support.ts';
-import { exchangeBothWays, expectSameEventsBothWays } from '../../bus-kafka/test/interop-python-exchange.ts';
+  exchangeBothWays,
+  expectOneTraceBothWays,
+  expectSameEventsBothWays,
+} from '../../bus-kafka/test/interop-python-exchange.ts';
 import { deleteByPrefix, rabbitmqUrl, testOptions, uniqueExchange, withChannel } from './support.ts';
 
 let telemetry: TelemetryCapture;
@@ -130,39 +125,7 @@ describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0
       // handler spans start new traces), so the handler sees no trace: Jaeger shows the link below.
       for (const event of ours) expect(inPython.get(event.eventId)?.traceId).toMatch(/^0{32}$/);
 
-      const ourService = `interop-ts-${run}`;
-      const pythonConsumerService = `interop-py-consumer-${run}`;
-      await exportSpansToJaeger(telemetry.spans(), ourService);
-      const ourConsumersOfPython = (spans: readonly TraceSpan[]) =>
-        spans.filter(
-          (span) =>
-            span.serviceName === ourService &&
-            span.kind === 'consumer' &&
-            span.parentSpanId === fromPython.spanId,
-        );
-      const pythonConsumersOfOurs = (spans: readonly TraceSpan[]) =>
-        spans.filter((span) => span.serviceName === pythonConsumerService && span.kind === 'consumer');
-      const pythonTrace = await jaegerTrace(
-        fromPython.traceId,
-        (spans) =>
-          spans.some((span) => span.spanId === fromPython.spanId) &&
-          ourConsumersOfPython(spans).length === EVENTS_EACH_WAY,
-      );
-      const typescriptTrace = await jaegerTrace(
-        checkout.traceId,
-        (spans) => pythonConsumersOfOurs(spans).length === EVENTS_EACH_WAY,
-      );
-      process.stderr.write(`${traceSummary(pythonTrace)}\n${traceSummary(typescriptTrace)}\n`);
-
-      // Python publish -> our consume spans, children of the Python span that was current.
-      expect(pythonTrace.find((span) => span.spanId === fromPython.spanId)?.serviceName).toBe(
-        `interop-py-publisher-${run}`,
-      );
-      expect(ourConsumersOfPython(pythonTrace)).toHaveLength(EVENTS_EACH_WAY);
-      // Our publish -> eventsource-py's consume spans, children of our PRODUCER spans.
-      expect(pythonConsumersOfOurs(typescriptTrace)).toHaveLength(EVENTS_EACH_WAY);
-      for (const span of pythonConsumersOfOurs(typescriptTrace))
-        expect(ourPublishSpanIds.has(span.parentSpanId ?? '')).toBe(true);
+      await expectOneTraceBothWays(result, run, telemetry.spans(), ourPublishSpanIds);
     } finally {
       await publisher.close();
       await consumer.close();
