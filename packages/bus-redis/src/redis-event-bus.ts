@@ -32,7 +32,7 @@ import {
 } from './redis-event-bus-options.ts';
 import { RedisConnections } from './redis-connections.ts';
 import { StreamConsumer } from './stream-consumer.ts';
-import { flattenFields, type StreamEntry } from './stream-entries.ts';
+import type { StreamEntry } from './stream-entries.ts';
 import { VERSION } from './version.ts';
 
 const SCOPE = '@eventsource/bus-redis';
@@ -70,6 +70,8 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
 
   readonly #options: ResolvedRedisOptions;
   readonly #connections: RedisConnections;
+  /** `XADD`'s arguments before the fields: the stream, the trimming, the id (`*`). */
+  readonly #xaddPrefix: readonly string[];
   #consumer: StreamConsumer | undefined;
 
   constructor(options: RedisEventBusOptions = {}) {
@@ -90,6 +92,10 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
       },
     });
     this.#options = resolved;
+    const { stream, maxLength, approximateTrimming } = resolved;
+    const trim =
+      maxLength === undefined ? [] : ['MAXLEN', approximateTrimming ? '~' : '=', String(maxLength)];
+    this.#xaddPrefix = [stream, ...trim, '*'];
     this.#connections = new RedisConnections(
       resolved.connection,
       resolved.redisAddress,
@@ -130,20 +136,19 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
   }
 
   async #append(messages: readonly OutgoingMessage[]): Promise<void> {
-    const { stream, maxLength, approximateTrimming } = this.#options;
-    const trim =
-      maxLength === undefined ? [] : ['MAXLEN', approximateTrimming ? '~' : '=', String(maxLength)];
-    const pipeline = this.#connections.command().pipeline();
-    for (const message of messages)
-      pipeline.call(
-        'XADD',
-        stream,
-        ...trim,
-        '*',
-        PAYLOAD_FIELD,
-        message.value,
-        ...flattenFields(message.headers),
-      );
+    const { stream } = this.#options;
+    const command = this.#connections.command();
+    if (messages.length === 1) {
+      // One entry needs no pipeline (a single event is the common publish).
+      try {
+        await command.call('XADD', this.#xaddArguments(messages[0]!));
+      } catch (error) {
+        throw this.#translate(error, `XADD to ${stream}`);
+      }
+      return;
+    }
+    const pipeline = command.pipeline();
+    for (const message of messages) pipeline.call('XADD', this.#xaddArguments(message));
     let results: [Error | null, unknown][];
     try {
       results = (await pipeline.exec()) ?? [];
@@ -156,6 +161,13 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
         failures[0]?.[0],
         `XADD to ${stream} (${failures.length} of ${messages.length} entries not accepted)`,
       );
+  }
+
+  /** `XADD`'s arguments for one entry: stream, trimming, `*`, then the payload and header fields. */
+  #xaddArguments(message: OutgoingMessage): string[] {
+    const args = [...this.#xaddPrefix, PAYLOAD_FIELD, message.value];
+    for (const name in message.headers) args.push(name, message.headers[name]!);
+    return args;
   }
 
   protected async startConsumer(): Promise<void> {

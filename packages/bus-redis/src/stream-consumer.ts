@@ -62,9 +62,25 @@ export class StreamConsumer {
   readonly #flushing = new Set<Promise<void>>();
   #current: StreamEntry | undefined;
   #currentSince = 0;
+  /** `XREADGROUP`'s arguments up to the ids, and the whole of them for new entries (`>`). */
+  readonly #readPrefix: readonly string[];
+  readonly #readNew: string[]; // ioredis copies the arguments it is given
 
   constructor(config: StreamConsumerConfig) {
     this.#config = config;
+    const { streams, group, consumer, batchSize, blockMs } = config;
+    this.#readPrefix = [
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      String(batchSize),
+      'BLOCK',
+      String(blockMs),
+      'STREAMS',
+      ...streams,
+    ];
+    this.#readNew = [...this.#readPrefix, ...streams.map(() => '>')];
     this.#reader = config.connections.reader();
     this.#reader.on('ready', () => this.#readOwnPendingFirst());
     this.#readOwnPendingFirst();
@@ -151,21 +167,12 @@ export class StreamConsumer {
    * idle-time claim brings it back).
    */
   async #read(signal: AbortSignal): Promise<void> {
-    const { streams, group, consumer, batchSize, blockMs } = this.#config;
     const ownPending = this.#ownPending.size > 0;
-    const ids = streams.map((stream) => (ownPending ? (this.#ownPending.get(stream) ?? '0') : '>'));
     const reply = await this.#reader.call(
       'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
-      'COUNT',
-      String(batchSize),
-      'BLOCK',
-      String(blockMs),
-      'STREAMS',
-      ...streams,
-      ...ids,
+      ownPending
+        ? [...this.#readPrefix, ...this.#config.streams.map((stream) => this.#ownPending.get(stream) ?? '0')]
+        : this.#readNew,
     );
     const entries = readReplyEntries(reply);
     if (ownPending) {
@@ -273,17 +280,18 @@ export class StreamConsumer {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#unacknowledged.size === 0) return;
-    const batches = [...this.#unacknowledged];
+    const acknowledgements: Promise<void>[] = [];
+    for (const [stream, ids] of this.#unacknowledged) acknowledgements.push(this.#acknowledge(stream, ids));
     this.#unacknowledged.clear();
-    await Promise.all(
-      batches.map(async ([stream, ids]) => {
-        try {
-          await this.#config.connections.command().xack(stream, this.#config.group, ...ids);
-        } catch (error) {
-          // Unacknowledged entries are delivered again: at least once.
-          this.#config.failed(error, 'acknowledge');
-        }
-      }),
-    );
+    await Promise.all(acknowledgements);
+  }
+
+  async #acknowledge(stream: string, ids: readonly string[]): Promise<void> {
+    try {
+      await this.#config.connections.command().call('XACK', [stream, this.#config.group, ...ids]);
+    } catch (error) {
+      // Unacknowledged entries are delivered again: at least once.
+      this.#config.failed(error, 'acknowledge');
+    }
   }
 }

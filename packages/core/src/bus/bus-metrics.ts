@@ -67,7 +67,7 @@ const DURATION_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1_00
 const SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000];
 /** How long a gauge may wait for the broker before the collection goes on without its reading. */
 const GAUGE_READ_TIMEOUT_MS = 2_000;
-/** Attribute sets kept for reuse; event types come off the wire, so the cache is bounded. */
+/** Attribute sets kept for reuse per metric; event types come off the wire, so each cache is bounded. */
 const ATTRIBUTE_CACHE_LIMIT = 10_000;
 
 /**
@@ -82,7 +82,11 @@ export class EventBusMetrics {
   readonly #created: Instruments[] = [];
   readonly #sources: BusGaugeSources;
   readonly #system: Readonly<Record<string, string>>;
-  readonly #attributeCache = new Map<string, Readonly<Record<string, string>>>();
+  /** Attribute sets of the per-message metrics, by what they are built from. */
+  readonly #publishedAttributes = new AttributeSets();
+  readonly #consumedAttributes = new AttributeSets();
+  readonly #handledAttributes = new AttributeSets();
+  readonly #destinationAttributes = new AttributeSets();
 
   constructor(scope: BusMetricsScope, options: MetricsOptions, sources: BusGaugeSources) {
     this.names = busMetricNames(scope.prefix);
@@ -185,15 +189,6 @@ export class EventBusMetrics {
     return instruments;
   }
 
-  #cached(key: string, create: () => Record<string, string>): Readonly<Record<string, string>> {
-    let attributes = this.#attributeCache.get(key);
-    if (attributes === undefined) {
-      attributes = create();
-      if (this.#attributeCache.size < ATTRIBUTE_CACHE_LIMIT) this.#attributeCache.set(key, attributes);
-    }
-    return attributes;
-  }
-
   /** Creates the instruments now, so the gauges report before the first message. */
   ensureRegistered(): void {
     this.#instruments();
@@ -202,7 +197,7 @@ export class EventBusMetrics {
   published(destination: string, eventType: string, count = 1): void {
     this.#instruments()?.published.add(
       count,
-      this.#cached(`p\u0000${destination}\u0000${eventType}`, () => ({
+      this.#publishedAttributes.get(destination, eventType, undefined, () => ({
         ...this.#system,
         [BusMetricAttributes.messagingDestination]: destination,
         [BusMetricAttributes.eventType]: eventType,
@@ -229,8 +224,7 @@ export class EventBusMetrics {
   consumed(destination: string, partition: string | number | undefined, eventType: string | undefined): void {
     const instruments = this.#instruments();
     if (instruments === undefined) return;
-    const key = `c\u0000${destination}\u0000${partition ?? ''}\u0000${eventType ?? ''}`;
-    const attributes = this.#cached(key, () => ({
+    const attributes = this.#consumedAttributes.get(destination, partition, eventType, () => ({
       ...this.#system,
       [BusMetricAttributes.messagingDestination]: destination,
       ...(partition === undefined ? {} : { [BusMetricAttributes.partition]: String(partition) }),
@@ -246,7 +240,7 @@ export class EventBusMetrics {
   handled(handlerName: string, eventType: string, durationMs: number, error?: unknown): void {
     const instruments = this.#instruments();
     if (instruments === undefined) return;
-    const attributes = this.#cached(`h\u0000${handlerName}\u0000${eventType}`, () => ({
+    const attributes = this.#handledAttributes.get(handlerName, eventType, undefined, () => ({
       [BusMetricAttributes.handlerName]: handlerName,
       [BusMetricAttributes.eventType]: eventType,
     }));
@@ -288,9 +282,41 @@ export class EventBusMetrics {
   }
 
   #destination(destination: string): Readonly<Record<string, string>> {
-    return this.#cached(`d\u0000${destination}`, () => ({
+    return this.#destinationAttributes.get(destination, undefined, undefined, () => ({
       [BusMetricAttributes.messagingDestination]: destination,
     }));
+  }
+}
+
+type AttributeKey = string | number | undefined;
+type AttributeSet = Readonly<Record<string, string>>;
+
+/**
+ * Attribute sets built once per combination of up to three key parts and reused: a bus records
+ * several metrics per message. Nested maps, so no key string is built per message; bounded, since
+ * event types come off the wire.
+ */
+class AttributeSets {
+  readonly #root = new Map<AttributeKey, Map<AttributeKey, Map<AttributeKey, AttributeSet>>>();
+  #size = 0;
+
+  get(
+    first: AttributeKey,
+    second: AttributeKey,
+    third: AttributeKey,
+    create: () => AttributeSet,
+  ): AttributeSet {
+    let middle = this.#root.get(first);
+    let leaves = middle?.get(second);
+    const cached = leaves?.get(third);
+    if (cached !== undefined) return cached;
+    const created = create();
+    if (this.#size >= ATTRIBUTE_CACHE_LIMIT) return created;
+    if (middle === undefined) this.#root.set(first, (middle = new Map()));
+    if (leaves === undefined) middle.set(second, (leaves = new Map()));
+    leaves.set(third, created);
+    this.#size += 1;
+    return created;
   }
 }
 

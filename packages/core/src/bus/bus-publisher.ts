@@ -85,13 +85,15 @@ export class BusPublisher {
     const started = performance.now();
     try {
       await (this.#config.tracer.enabled ? this.#publishTraced(messages, send) : send(messages, undefined));
-      for (const [eventType, count] of countByType(events))
-        this.#config.metrics.published(this.#config.destination, eventType, count);
+      forEachTypeRun(events, (eventType, count) =>
+        this.#config.metrics.published(this.#config.destination, eventType, count),
+      );
     } catch (error) {
       // The driver's own error class says more to an operator than the library error wrapping it.
       const recorded = isEventSourceError(error) && error.cause !== undefined ? error.cause : error;
-      for (const [eventType, count] of countByType(events))
-        this.#config.metrics.publishFailed(this.#config.destination, eventType, recorded, count);
+      forEachTypeRun(events, (eventType, count) =>
+        this.#config.metrics.publishFailed(this.#config.destination, eventType, recorded, count),
+      );
       throw error;
     } finally {
       this.#config.metrics.publishBatch(this.#config.destination, events.length, performance.now() - started);
@@ -173,10 +175,22 @@ function storedParent(event: DomainEvent): { parent?: Context } {
   return parent === undefined ? {} : { parent };
 }
 
-function countByType(events: readonly DomainEvent[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const event of events) counts.set(event.eventType, (counts.get(event.eventType) ?? 0) + 1);
-  return counts;
+/**
+ * Calls `fn` once per run of consecutive events of one type with the run's length (a batch is
+ * usually one type: one call, nothing allocated). The counts per type add up as a grouping would.
+ */
+function forEachTypeRun(
+  events: readonly DomainEvent[],
+  fn: (eventType: string, count: number) => void,
+): void {
+  let start = 0;
+  while (start < events.length) {
+    const eventType = events[start]!.eventType;
+    let end = start + 1;
+    while (end < events.length && events[end]!.eventType === eventType) end += 1;
+    fn(eventType, end - start);
+    start = end;
+  }
 }
 
 /** Runs `fn` in `context` when there is one (the driver call of a {@link SendMessages}). */

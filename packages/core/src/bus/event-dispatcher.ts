@@ -1,4 +1,5 @@
 import type { DomainEvent, EventDefinition } from '../events/domain-event.ts';
+import type { Span } from '../observability/otel-types.ts';
 import { errorTypeOf, HandlerDispatchError } from '../errors.ts';
 import { getLogger, type Logger } from '../logging/logger.ts';
 import {
@@ -99,7 +100,8 @@ export class EventDispatcher {
 
   dispatch(event: DomainEvent): Promise<void> {
     const handlers = this.handlersFor(event.eventType);
-    // Built only when a span is recorded: this runs for every message a bus consumes.
+    // This runs for every message a bus consumes: untraced, no span options or closures are built.
+    if (!this.#tracer.enabled) return this.#dispatchTo(handlers, event);
     const attributes = (): Attributes => ({
       ...this.#options.attributes,
       [ATTR_EVENT_TYPE]: event.eventType,
@@ -107,45 +109,60 @@ export class EventDispatcher {
       [ATTR_AGGREGATE_ID]: event.aggregateId,
       [ATTR_HANDLER_COUNT]: handlers.length,
     });
-    return this.#tracer.run(SpanNames.eventBus.dispatch, { attributes }, async () => {
-      const failures: { handlerName: string; error: unknown }[] = [];
-      for (const handler of handlers) {
-        const outcome = await this.#handle(event, handler);
-        if ('error' in outcome) failures.push({ handlerName: outcome.handlerName, error: outcome.error });
-      }
-      if (failures.length > 0) throw new HandlerDispatchError(event.eventType, failures);
-    });
+    return this.#tracer.run(SpanNames.eventBus.dispatch, { attributes }, () =>
+      this.#dispatchTo(handlers, event),
+    );
+  }
+
+  async #dispatchTo(handlers: readonly EventHandler[], event: DomainEvent): Promise<void> {
+    let failures: { handlerName: string; error: unknown }[] | undefined;
+    for (const handler of handlers) {
+      const outcome = await this.#handle(event, handler);
+      if ('error' in outcome)
+        (failures ??= []).push({ handlerName: outcome.handlerName, error: outcome.error });
+    }
+    if (failures !== undefined) throw new HandlerDispatchError(event.eventType, failures);
   }
 
   #handle(event: DomainEvent, handler: EventHandler): Promise<HandlerOutcome> {
     const handlerName = handlerNameOf(handler);
+    if (!this.#tracer.enabled) return this.#invoke(event, handler, handlerName, undefined);
     const attributes = (): Attributes => ({
       [ATTR_HANDLER_NAME]: handlerName,
       [ATTR_EVENT_TYPE]: event.eventType,
     });
-    return this.#tracer.run(SpanNames.eventBus.handle, { attributes }, async (span) => {
-      const started = performance.now();
-      let outcome: HandlerOutcome;
-      try {
-        await invokeHandler(handler, event);
-        outcome = { handlerName, durationMs: performance.now() - started };
-      } catch (error) {
-        recordError(span, error);
-        this.#logger.warn(
-          {
-            handler: handlerName,
-            event_type: event.eventType,
-            event_id: event.eventId,
-            error: errorTypeOf(error),
-          },
-          'event handler failed',
-        );
-        outcome = { handlerName, durationMs: performance.now() - started, error };
-      }
-      span?.setAttribute(ATTR_HANDLER_SUCCESS, !('error' in outcome));
-      this.#options.onHandled?.(event, outcome);
-      return outcome;
-    });
+    return this.#tracer.run(SpanNames.eventBus.handle, { attributes }, (span) =>
+      this.#invoke(event, handler, handlerName, span),
+    );
+  }
+
+  async #invoke(
+    event: DomainEvent,
+    handler: EventHandler,
+    handlerName: string,
+    span: Span | undefined,
+  ): Promise<HandlerOutcome> {
+    const started = performance.now();
+    let outcome: HandlerOutcome;
+    try {
+      await invokeHandler(handler, event);
+      outcome = { handlerName, durationMs: performance.now() - started };
+    } catch (error) {
+      recordError(span, error);
+      this.#logger.warn(
+        {
+          handler: handlerName,
+          event_type: event.eventType,
+          event_id: event.eventId,
+          error: errorTypeOf(error),
+        },
+        'event handler failed',
+      );
+      outcome = { handlerName, durationMs: performance.now() - started, error };
+    }
+    span?.setAttribute(ATTR_HANDLER_SUCCESS, !('error' in outcome));
+    this.#options.onHandled?.(event, outcome);
+    return outcome;
   }
 }
 

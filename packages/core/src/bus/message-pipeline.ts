@@ -121,15 +121,18 @@ export class MessagePipeline<TMessage> {
    * dead-letter error when the DLQ could not be written: leave the message unacknowledged then.
    */
   async process(incoming: IncomingMessage, message: TMessage, signal: AbortSignal): Promise<MessageOutcome> {
-    const { dispatcher, metrics } = this.#config;
+    const { dispatcher, metrics, tracer } = this.#config;
     const started = performance.now();
     const eventType = headerText(incoming.headers, BusHeaders.eventType);
     metrics.consumed(incoming.destination, incoming.partition, eventType);
     try {
       if (eventType !== undefined && dispatcher.handlersFor(eventType).length === 0) return 'skipped';
-      return await this.#traced(incoming, eventType, (span) =>
-        this.#handle(span, incoming, message, eventType, signal),
-      );
+      // Untraced, no span options or closures are built: this runs for every message.
+      return await (tracer.enabled
+        ? this.#traced(incoming, eventType, (span) =>
+            this.#handle(span, incoming, message, eventType, signal),
+          )
+        : this.#handle(undefined, incoming, message, eventType, signal));
     } finally {
       metrics.consumeDuration(incoming.destination, performance.now() - started);
     }
@@ -140,8 +143,6 @@ export class MessagePipeline<TMessage> {
     eventType: string | undefined,
     fn: (span: Span | undefined) => Promise<MessageOutcome>,
   ): Promise<MessageOutcome> {
-    const { tracer } = this.#config;
-    if (!tracer.enabled) return fn(undefined);
     const relation = this.#relationTo(extractTraceHeaders(incoming.headers ?? {}));
     const eventId = headerText(incoming.headers, BusHeaders.eventId);
     const attributes: Attributes = {
@@ -155,7 +156,7 @@ export class MessagePipeline<TMessage> {
       [ATTR_AGGREGATE_TYPE]: headerText(incoming.headers, BusHeaders.aggregateType),
       ...incoming.attributes,
     };
-    return tracer.run(
+    return this.#config.tracer.run(
       this.#config.spanName,
       {
         kind: SpanKinds.consumer,

@@ -1,7 +1,7 @@
 import { EventDecodingError, SerializationError } from '../errors.ts';
 import type { DomainEvent, EventMetadata } from './domain-event.ts';
 import type { EventRegistry } from './event-registry.ts';
-import { fromJson, reviveJson, toJson } from './tagged-json.ts';
+import { fromJson, isPlainJson, plainJson, reviveJson, toJson } from './tagged-json.ts';
 import { validateSync } from './validation.ts';
 
 export { fromJson, reviveJson, toJson } from './tagged-json.ts';
@@ -23,8 +23,8 @@ export interface SerializedEvent {
   readonly data: string;
 }
 
-/** The envelope of an event in flat form: everything but `data` and `metadata`. */
-function envelopeOf(event: DomainEvent): Omit<SerializedEvent, 'data' | 'metadata'> {
+/** The envelope of an event in flat form, with `metadata` and `data` as given (text or values). */
+function documentOf<T>(event: DomainEvent, metadata: T, data: T) {
   return {
     eventId: event.eventId,
     eventType: event.eventType,
@@ -32,16 +32,32 @@ function envelopeOf(event: DomainEvent): Omit<SerializedEvent, 'data' | 'metadat
     aggregateId: event.aggregateId,
     aggregateType: event.aggregateType,
     aggregateVersion: event.aggregateVersion,
-    occurredAt: event.occurredAt.toISOString(),
+    occurredAt: isoTextOf(event.occurredAt),
     correlationId: event.correlationId,
     causationId: event.causationId,
     tenantId: event.tenantId ?? null,
     actorId: event.actorId ?? null,
+    metadata,
+    data,
   };
 }
 
+/** The last timestamp written and its ISO text: the events of one batch usually share it. */
+let lastWrittenMilliseconds = Number.NaN;
+let lastWrittenIsoText = '';
+
+/** `date.toISOString()`, reusing the last text when the time is the same (formatting costs more than comparing). */
+function isoTextOf(date: Date): string {
+  const milliseconds = date.getTime();
+  if (milliseconds !== lastWrittenMilliseconds) {
+    lastWrittenIsoText = date.toISOString();
+    lastWrittenMilliseconds = milliseconds;
+  }
+  return lastWrittenIsoText;
+}
+
 export function serializeEvent(event: DomainEvent): SerializedEvent {
-  return { ...envelopeOf(event), metadata: toJson(event.metadata), data: toJson(event.data) };
+  return documentOf(event, toJson(event.metadata), toJson(event.data));
 }
 
 /**
@@ -194,7 +210,10 @@ function metadataOf(decoded: unknown): EventMetadata {
  * nested (dates and bigints tagged), so a consumer parses it once.
  */
 export function encodeEvent(event: DomainEvent): string {
-  return toJson({ ...envelopeOf(event), metadata: event.metadata, data: event.data });
+  const document = documentOf<unknown>(event, event.metadata, event.data);
+  // The envelope is strings, numbers and nulls: only `data` and `metadata` can need tags. This runs
+  // for every message a bus publishes, so the common case skips walking the envelope.
+  return isPlainJson(event.data) && isPlainJson(event.metadata) ? plainJson(document) : toJson(document);
 }
 
 /** Reverses {@link encodeEvent}. Malformed input throws {@link SerializationError}; unknown types `EventTypeNotFoundError`. */

@@ -22,9 +22,29 @@ const BIGINT_TEXT = /^-?\d+$/;
 
 /** The JSON text of `value`, with dates and bigints tagged and tag-like objects escaped. */
 export function toJson(value: unknown): string {
+  // Most payloads hold no Date, bigint or tag-like object; they skip the replacer (a call per key).
+  return isPlainJson(value) ? plainJson(value) : taggedJson(value);
+}
+
+/**
+ * Whether `JSON.stringify` alone writes `value` as {@link toJson} does: it holds no Date, bigint,
+ * tag-like object or object with its own `toJSON`, and is not nested too deep to check.
+ */
+export function isPlainJson(value: unknown): boolean {
+  return !needsReplacer(value, 0);
+}
+
+/** `JSON.stringify` of a value {@link isPlainJson} accepted (or built only of such values). */
+export function plainJson(value: unknown): string {
   try {
-    // Most payloads hold no Date, bigint or tag-like object; they skip the replacer (a call per key).
-    if (!needsReplacer(value, 0)) return JSON.stringify(value);
+    return JSON.stringify(value);
+  } catch (error) {
+    throw new SerializationError('Value cannot be serialized to JSON', { cause: error });
+  }
+}
+
+function taggedJson(value: unknown): string {
+  try {
     return JSON.stringify(value, function (this: Record<string, unknown>, key, encoded: unknown) {
       // `this` is the holder; for the root it is a wrapper whose '' key holds the value.
       const raw = this[key];
