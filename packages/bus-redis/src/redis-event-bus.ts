@@ -184,7 +184,8 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
       claimIntervalMs: this.#options.claimIntervalMs,
       logger: this.logger,
       signal: this.stopSignal,
-      handle: (entry, signal) => this.#handle(entry, signal),
+      handle: (entry, signal) => this.#process(entry, signal),
+      leftPending: (entry, error) => this.#leftPending(entry, error),
       failed: (error, operation) => {
         this.metrics.connectionError(error);
         this.logger.warn(
@@ -267,24 +268,24 @@ export class RedisEventBus extends BrokerEventBus<StreamEntry> implements DeadLe
     }
   }
 
-  async #handle(entry: StreamEntry, signal: AbortSignal): Promise<void> {
+  #process(entry: StreamEntry, signal: AbortSignal): Promise<unknown> {
     const fields = entry.fields ?? {};
-    try {
-      await this.pipeline.process(
-        { value: fields[PAYLOAD_FIELD], headers: fields, destination: this.#options.stream },
-        entry,
-        signal,
+    return this.pipeline.process(
+      { value: fields[PAYLOAD_FIELD], headers: fields, destination: this.#options.stream },
+      entry,
+      signal,
+    );
+  }
+
+  /** Why an entry was left unacknowledged (it is delivered again). */
+  #leftPending(entry: StreamEntry, error: unknown): void {
+    if (isConsumptionStopped(error))
+      this.logger.debug({ entry_id: entry.id }, 'Stopped during a retry back-off; the entry stays pending');
+    else
+      this.logger.error(
+        { entry_id: entry.id, error: this.#translate(error, 'dead-letter').message },
+        'Could not dead-letter an entry; it stays pending and is delivered again',
       );
-    } catch (error) {
-      if (isConsumptionStopped(error))
-        this.logger.debug({ entry_id: entry.id }, 'Stopped during a retry back-off; the entry stays pending');
-      else
-        this.logger.error(
-          { entry_id: entry.id, error: this.#translate(error, 'dead-letter').message },
-          'Could not dead-letter an entry; it stays pending and is delivered again',
-        );
-      throw error;
-    }
   }
 
   protected async deadLetter(letter: DeadLetter<StreamEntry>): Promise<void> {

@@ -22,7 +22,9 @@ export interface StreamConsumerConfig {
    * Handles one entry. Resolving acknowledges it; rejecting leaves it pending, for this member
    * after a reconnect or restart, or for any member once it was idle `pendingIdleMs`.
    */
-  handle(entry: StreamEntry, signal: AbortSignal): Promise<void>;
+  handle(entry: StreamEntry, signal: AbortSignal): Promise<unknown>;
+  /** `handle` rejected with `error`: the entry stays pending. */
+  leftPending(entry: StreamEntry, error: unknown): void;
   /** A failing read, acknowledgement or claim (the loop goes on after a pause). */
   failed(error: unknown, operation: string): void;
   /** This member took over entries another member (or an earlier run of itself) left pending. */
@@ -217,8 +219,8 @@ export class StreamConsumer {
       this.#currentSince = performance.now();
       try {
         if (entry.fields !== undefined) await this.#config.handle(entry, signal);
-      } catch {
-        // Left pending on purpose; the handler reported why.
+      } catch (error) {
+        this.#config.leftPending(entry, error);
         continue;
       } finally {
         this.#current = undefined;
@@ -271,21 +273,17 @@ export class StreamConsumer {
 
   /** Sends the queued acknowledgements now; the answers are awaited when the loop ends. */
   #flushSoon(): void {
-    const flushing = this.#flushAcknowledgements();
-    this.#flushing.add(flushing);
-    void flushing.finally(() => this.#flushing.delete(flushing));
-  }
-
-  async #flushAcknowledgements(): Promise<void> {
     if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#unacknowledged.size === 0) return;
-    const acknowledgements: Promise<void>[] = [];
-    for (const [stream, ids] of this.#unacknowledged) acknowledgements.push(this.#acknowledge(stream, ids));
+    for (const [stream, ids] of this.#unacknowledged) {
+      const acknowledged = this.#acknowledge(stream, ids);
+      this.#flushing.add(acknowledged);
+      void acknowledged.then(() => this.#flushing.delete(acknowledged));
+    }
     this.#unacknowledged.clear();
-    await Promise.all(acknowledgements);
   }
 
+  /** Never rejects: a failure is reported, and the entries are delivered again (at least once). */
   async #acknowledge(stream: string, ids: readonly string[]): Promise<void> {
     try {
       await this.#config.connections.command().call('XACK', [stream, this.#config.group, ...ids]);

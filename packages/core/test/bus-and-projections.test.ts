@@ -103,6 +103,37 @@ describe('InMemoryEventBus', () => {
     expect(telemetry.span('eventsource.event_bus.dispatch').status.code).toBe(2);
   });
 
+  it('treats a handler that throws synchronously like one that rejects, and runs the rest', async () => {
+    const bus = new InMemoryEventBus({ enableTracing: false });
+    const ran: string[] = [];
+    bus.subscribe(TaskCreated, () => void ran.push('sync'));
+    bus.subscribe(TaskCreated, function Thrower(): void {
+      throw new RangeError('sync failure');
+    });
+    bus.subscribe(TaskCreated, async () => {
+      await Promise.resolve();
+      ran.push('async');
+    });
+    bus.subscribe(TaskCreated, {
+      name: 'Rejecter',
+      handle: () => Promise.reject(new TypeError('async failure')),
+    });
+    const error = await bus
+      .publish([TaskCreated.create({ title: 'x' }, { aggregateId: 't' })])
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(HandlerDispatchError);
+    expect(
+      (error as HandlerDispatchError).failures.map(({ handlerName, error: cause }) => [
+        handlerName,
+        (cause as Error).message,
+      ]),
+    ).toEqual([
+      ['Thrower', 'sync failure'],
+      ['Rejecter', 'async failure'],
+    ]);
+    expect(ran).toEqual(['sync', 'async']);
+  });
+
   it('refuses to publish once closed', async () => {
     const bus = new InMemoryEventBus();
     await bus.close();

@@ -117,14 +117,15 @@ export class EventDispatcher {
   async #dispatchTo(handlers: readonly EventHandler[], event: DomainEvent): Promise<void> {
     let failures: { handlerName: string; error: unknown }[] | undefined;
     for (const handler of handlers) {
-      const outcome = await this.#handle(event, handler);
+      const handled = this.#handle(event, handler);
+      const outcome = handled instanceof Promise ? await handled : handled;
       if ('error' in outcome)
         (failures ??= []).push({ handlerName: outcome.handlerName, error: outcome.error });
     }
     if (failures !== undefined) throw new HandlerDispatchError(event.eventType, failures);
   }
 
-  #handle(event: DomainEvent, handler: EventHandler): Promise<HandlerOutcome> {
+  #handle(event: DomainEvent, handler: EventHandler): HandlerOutcome | Promise<HandlerOutcome> {
     const handlerName = handlerNameOf(handler);
     if (!this.#tracer.enabled) return this.#invoke(event, handler, handlerName, undefined);
     const attributes = (): Attributes => ({
@@ -136,34 +137,63 @@ export class EventDispatcher {
     );
   }
 
-  async #invoke(
+  /**
+   * Calls one handler and reports how it went. A handler that returns no promise gets its outcome
+   * back at once: no promise per message for synchronous handlers (in-memory projections).
+   */
+  #invoke(
     event: DomainEvent,
     handler: EventHandler,
     handlerName: string,
     span: Span | undefined,
-  ): Promise<HandlerOutcome> {
+  ): HandlerOutcome | Promise<HandlerOutcome> {
     const started = performance.now();
-    let outcome: HandlerOutcome;
+    let result: Promise<void> | void;
     try {
-      await invokeHandler(handler, event);
-      outcome = { handlerName, durationMs: performance.now() - started };
+      result = invokeHandler(handler, event);
     } catch (error) {
-      recordError(span, error);
+      return this.#settle(event, { handlerName, started, span, failed: true, error });
+    }
+    if (result === undefined || typeof (result as { then?: unknown }).then !== 'function')
+      return this.#settle(event, { handlerName, started, span, failed: false });
+    return Promise.resolve(result).then(
+      () => this.#settle(event, { handlerName, started, span, failed: false }),
+      (error: unknown) => this.#settle(event, { handlerName, started, span, failed: true, error }),
+    );
+  }
+
+  #settle(event: DomainEvent, call: HandlerCall): HandlerOutcome {
+    const { handlerName, span } = call;
+    const durationMs = performance.now() - call.started;
+    let outcome: HandlerOutcome;
+    if (call.failed) {
+      recordError(span, call.error);
       this.#logger.warn(
         {
           handler: handlerName,
           event_type: event.eventType,
           event_id: event.eventId,
-          error: errorTypeOf(error),
+          error: errorTypeOf(call.error),
         },
         'event handler failed',
       );
-      outcome = { handlerName, durationMs: performance.now() - started, error };
+      outcome = { handlerName, durationMs, error: call.error };
+    } else {
+      outcome = { handlerName, durationMs };
     }
-    span?.setAttribute(ATTR_HANDLER_SUCCESS, !('error' in outcome));
+    span?.setAttribute(ATTR_HANDLER_SUCCESS, !call.failed);
     this.#options.onHandled?.(event, outcome);
     return outcome;
   }
+}
+
+/** One handler call on its way to a {@link HandlerOutcome}. */
+interface HandlerCall {
+  readonly handlerName: string;
+  readonly started: number;
+  readonly span: Span | undefined;
+  readonly failed: boolean;
+  readonly error?: unknown;
 }
 
 function removeFrom(handlers: EventHandler[], handler: EventHandler): boolean {
