@@ -20,7 +20,7 @@ export const USAGE = `Usage: pnpm bench [--full] [--only <id>[,<id>...]] [--vari
   --variants    run only these variants of the store workloads (raw, library, library.api, library.sdk),
                 e.g. to profile one side alone; ratios needing a missing variant are n/a
   --verbose     print every round of every variant
-  --strict      exit with 2 when a ratio misses its target (default: only errors fail the run)
+  --strict      exit with 2 when a target (a ratio or a latency bound) is missed (default: only errors fail the run)
   --profile     CPU-profile the measured rounds of each store workload into <output>/profiles/
                 (summarize one with: node bench/src/profile-summary.ts <file>)
   --output      directory for the results files (default bench/results)

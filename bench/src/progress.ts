@@ -1,5 +1,11 @@
 import type { ClosedLoopResult } from './measure.ts';
-import { formatMs, formatNumber, formatRatio, type WorkloadResult } from './results.ts';
+import {
+  describeLatencyTarget,
+  formatMs,
+  formatNumber,
+  formatRatio,
+  type WorkloadResult,
+} from './results.ts';
 import { throughput } from './stats.ts';
 
 /** What a person watching the run sees: one line per run, a small table per workload. */
@@ -52,7 +58,10 @@ export class Progress {
           `${entry.name} ${formatRatio(entry.value)} (${entry.target === null ? 'info' : `≥ ${entry.target} ${entry.pass ? 'ok' : 'MISS'}`})`,
       )
       .join('  ');
-    this.#write(`   ${ratios}`);
+    const latencies = (result.latencyTargets ?? [])
+      .map((entry) => `  ${describeLatencyTarget(entry)} ${entry.pass ? 'ok' : 'MISS'}`)
+      .join('');
+    this.#write(`   ${ratios}${latencies}`);
     if (result.spans !== undefined) {
       const spans = result.spans;
       this.#write(

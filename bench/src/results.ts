@@ -14,6 +14,15 @@ export interface RatioResult {
   readonly pass: boolean;
 }
 
+/** A bound on one variant's p99 latency (a bus's paced run), gated like a ratio. */
+export interface LatencyTarget {
+  /** The variant whose latency is bounded (`library.paced`). */
+  readonly variant: string;
+  readonly p99Ms: number;
+  readonly targetMs: number;
+  readonly pass: boolean;
+}
+
 export interface VariantResult {
   readonly name: string;
   /** Median over rounds. */
@@ -52,6 +61,7 @@ export interface WorkloadResult {
   readonly concurrency: number;
   readonly variants: readonly VariantResult[];
   readonly ratios: readonly RatioResult[];
+  readonly latencyTargets?: readonly LatencyTarget[];
   readonly spans?: SpanCheck;
   /** How the raw side differs from the library's statements, and other caveats. */
   readonly notes: readonly string[];
@@ -83,6 +93,7 @@ export interface BenchResults {
   readonly settings: Readonly<Record<string, unknown>>;
   readonly workloads: readonly WorkloadResult[];
   readonly summary: {
+    /** Gated targets: ratios and latency bounds. */
     readonly ratios: number;
     readonly passed: number;
     readonly failed: readonly string[];
@@ -107,20 +118,29 @@ export function formatRatio(value: number): string {
   return Number.isFinite(value) ? value.toFixed(2) : 'n/a';
 }
 
-/** Every gated ratio of a run, as `workload: name`. */
+/** `library.paced p99 1.33 ms ≤ 5 ms`. */
+export function describeLatencyTarget(entry: LatencyTarget): string {
+  return `${entry.variant} p99 ${formatMs(entry.p99Ms)} ms ${entry.pass ? '≤' : '>'} ${entry.targetMs} ms`;
+}
+
+/** Every gated ratio and latency bound of a run; the missed ones as `workload: ...`. */
 export function summarize(workloads: readonly WorkloadResult[]): BenchResults['summary'] {
-  const ratios = workloads.flatMap((workload) =>
-    workload.ratios.filter((entry) => entry.target !== null).map((entry) => ({ workload, entry })),
-  );
+  const targets = workloads.flatMap((workload) => [
+    ...workload.ratios
+      .filter((entry) => entry.target !== null)
+      .map((entry) => ({
+        pass: entry.pass,
+        miss: `${workload.id}: ${entry.name} ${formatRatio(entry.value)} < ${entry.target}`,
+      })),
+    ...(workload.latencyTargets ?? []).map((entry) => ({
+      pass: entry.pass,
+      miss: `${workload.id}: ${describeLatencyTarget(entry)}`,
+    })),
+  ]);
   return {
-    ratios: ratios.length,
-    passed: ratios.filter(({ entry }) => entry.pass).length,
-    failed: ratios
-      .filter(({ entry }) => !entry.pass)
-      .map(
-        ({ workload, entry }) =>
-          `${workload.id}: ${entry.name} ${formatRatio(entry.value)} < ${entry.target}`,
-      ),
+    ratios: targets.length,
+    passed: targets.filter((target) => target.pass).length,
+    failed: targets.filter((target) => !target.pass).map((target) => target.miss),
     errors: workloads.flatMap((workload) => [
       ...(workload.error === undefined ? [] : [`${workload.id}: ${workload.error}`]),
       ...(workload.spans !== undefined && !workload.spans.ok
@@ -144,7 +164,7 @@ export function toMarkdown(results: BenchResults): string {
   );
   lines.push(
     'Ratios are throughput over throughput in the same run: the median of the per-round ratios, each round running every variant once (rounds per workload in the JSON); above 1 the library is faster. ' +
-      `${results.summary.passed} of ${results.summary.ratios} ratios meet their target.`,
+      `Latency bounds are on the p99 of a paced run. ${results.summary.passed} of ${results.summary.ratios} targets are met.`,
     '',
   );
   lines.push('| Workload | Ratio | Value | Target | Result |', '|---|---|---:|---:|---|');
@@ -154,6 +174,11 @@ export function toMarkdown(results: BenchResults): string {
     for (const entry of workload.ratios) {
       lines.push(
         `| ${workload.id} | ${entry.name} | ${formatRatio(entry.value)} | ${entry.target === null ? '–' : `≥ ${entry.target}`} | ${entry.target === null ? 'info' : entry.pass ? 'pass' : '**miss**'} |`,
+      );
+    }
+    for (const entry of workload.latencyTargets ?? []) {
+      lines.push(
+        `| ${workload.id} | ${entry.variant} p99 | ${formatMs(entry.p99Ms)} ms | ≤ ${entry.targetMs} ms | ${entry.pass ? 'pass' : '**miss**'} |`,
       );
     }
   }

@@ -3,7 +3,14 @@ import { join, relative, resolve } from 'node:path';
 import { parseArguments, USAGE } from './arguments.ts';
 import { gitState, machineInfo, packageVersions } from './machine.ts';
 import { Progress } from './progress.ts';
-import { formatRatio, summarize, toMarkdown, type BenchResults, type WorkloadResult } from './results.ts';
+import {
+  describeLatencyTarget,
+  formatRatio,
+  summarize,
+  toMarkdown,
+  type BenchResults,
+  type WorkloadResult,
+} from './results.ts';
 import { selected, type Suite, type SuiteContext } from './suite-context.ts';
 import { TracingHarness } from './tracing.ts';
 import { busSuite } from './workloads/buses.ts';
@@ -95,15 +102,20 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   progress.section(`Summary (${(results.durationMs / 1000).toFixed(0)} s)`);
   for (const workload of workloads) {
-    const ratios = workload.ratios.map(
-      (entry) => `${entry.name} ${formatRatio(entry.value)}${entry.pass ? '' : ` < ${entry.target}`}`,
-    );
+    const ratios = [
+      ...workload.ratios.map(
+        (entry) => `${entry.name} ${formatRatio(entry.value)}${entry.pass ? '' : ` < ${entry.target}`}`,
+      ),
+      ...(workload.latencyTargets ?? []).map(describeLatencyTarget),
+    ];
     progress.line(
       `${workload.id.padEnd(28)} ${workload.error === undefined ? ratios.join('  ') : `ERROR ${workload.error}`}`,
     );
   }
   progress.line('');
-  progress.line(`${results.summary.passed}/${results.summary.ratios} ratios meet their target.`);
+  progress.line(
+    `${results.summary.passed}/${results.summary.ratios} targets met (ratios and latency bounds).`,
+  );
   for (const error of results.summary.errors) progress.line(`error: ${error}`);
   progress.line(`Wrote ${relative(process.cwd(), jsonPath)} and ${relative(process.cwd(), markdownPath)}.`);
   if (results.summary.errors.length > 0) return 1;

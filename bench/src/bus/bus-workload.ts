@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectGarbage } from '../measure.ts';
 import { profiled } from '../profiler.ts';
-import type { RatioResult, VariantResult, WorkloadResult } from '../results.ts';
+import type { LatencyTarget, RatioResult, VariantResult, WorkloadResult } from '../results.ts';
 import { LatencyRecorder, median, ratio } from '../stats.ts';
 import { failedWorkload } from '../store-workload.ts';
 import type { SuiteContext } from '../suite-context.ts';
@@ -28,6 +28,8 @@ export interface BusComparison {
   readonly system: string;
   /** Publish-to-handled throughput of the library over the raw client's. */
   readonly target: number;
+  /** Bound on the library's p99 publish-to-handled latency in the paced run, when the bus has one. */
+  readonly pacedP99TargetMs?: number;
   readonly counts: BusCounts;
   readonly notes: readonly string[];
   /** Both drivers, built with the same settings. */
@@ -215,6 +217,19 @@ export async function runBusComparison(
         pass: value >= comparison.target,
       },
     ];
+    const pacedName = `${drivers.library.name}.paced`;
+    const libraryPaced = variants.find((variant) => variant.name === pacedName);
+    const latencyTargets: LatencyTarget[] =
+      comparison.pacedP99TargetMs === undefined || libraryPaced === undefined
+        ? []
+        : [
+            {
+              variant: libraryPaced.name,
+              p99Ms: libraryPaced.p99Ms,
+              targetMs: comparison.pacedP99TargetMs,
+              pass: libraryPaced.p99Ms <= comparison.pacedP99TargetMs,
+            },
+          ];
     const settings = Object.entries(drivers.library.settings)
       .map(([key, setting]) => `${key}=${setting}`)
       .join(', ');
@@ -224,6 +239,7 @@ export async function runBusComparison(
       rounds: counts.rounds,
       variants,
       ratios,
+      latencyTargets,
       notes: [
         ...comparison.notes,
         `Both drivers: ${settings}. Saturated runs publish ${counts.messages} messages in batches of ${counts.batchSize}, one batch in flight, and end when the last is handled; latency is publish-stamp to handler. *.paced: ${counts.pacedRate} msg/s in batches of ${counts.pacedBatchSize} (latency without backlog).`,
