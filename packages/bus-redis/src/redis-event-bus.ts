@@ -42,9 +42,9 @@ const SYSTEM = 'redis';
  * An event bus over one Redis stream (`${streamPrefix}:stream`), on ioredis.
  *
  * - `publish` appends one entry per event with a pipelined `XADD` per `batchSize` events (a
- *   single event: one plain `XADD`) and resolves once Redis accepted every entry. Fields: `payload` (the encoded event), `event_type`,
- *   `event_id`, `aggregate_type` (`tenant_id`) and W3C `traceparent`/`tracestate` of the event's
- *   own publish span.
+ *   single event: one plain `XADD`) and resolves once Redis accepted every entry. Fields:
+ *   `payload` (the encoded event), `event_type`, `event_id`, `aggregate_type` (`tenant_id`) and
+ *   W3C `traceparent`/`tracestate` of the event's own publish span.
  * - Consumer groups: every group gets every event; the members of a group share the entries
  *   (`XREADGROUP`), each acknowledged (`XACK`) once handled or dead-lettered. Entries a member
  *   left pending for `pendingIdleMs` (it died) are taken over by another (`XAUTOCLAIM`).
