@@ -35,6 +35,7 @@ export class AmqpConnection {
   #model: ChannelModel | undefined;
   #attempt: Promise<ChannelModel> | undefined;
   #everConnected = false;
+  #blockedReason: string | undefined;
   #reconnecting = false;
   #closed = false;
   readonly #closing = new AbortController();
@@ -45,6 +46,14 @@ export class AmqpConnection {
 
   get connected(): boolean {
     return this.#model !== undefined;
+  }
+
+  /**
+   * Why the broker blocked this connection (a resource alarm: `low on memory`, `low on disk`),
+   * while it does; `undefined` otherwise. A blocked connection's publishes wait unconfirmed.
+   */
+  get blockedReason(): string | undefined {
+    return this.#blockedReason;
   }
 
   /** The live connection, if any, without trying to open one. */
@@ -120,12 +129,19 @@ export class AmqpConnection {
     model.on('error', (error: Error) =>
       this.#config.logger.warn({ role, error: this.#describe(error) }, 'RabbitMQ connection error'),
     );
-    model.on('blocked', (reason: string) =>
-      this.#config.logger.warn({ role, reason }, 'RabbitMQ blocked the connection (resource alarm)'),
-    );
+    this.#blockedReason = undefined;
+    model.on('blocked', (reason: string) => {
+      if (this.#model === model) this.#blockedReason = reason;
+      this.#config.logger.warn({ role, reason }, 'RabbitMQ blocked the connection (resource alarm)');
+    });
+    model.on('unblocked', () => {
+      if (this.#model === model) this.#blockedReason = undefined;
+      this.#config.logger.info({ role }, 'RabbitMQ unblocked the connection');
+    });
     model.on('close', (error?: Error) => {
       if (this.#model !== model) return;
       this.#model = undefined;
+      this.#blockedReason = undefined;
       if (this.#closed) return;
       this.#config.events.connectionError(error ?? new Error('RabbitMQ closed the connection'));
       this.#config.logger.warn(

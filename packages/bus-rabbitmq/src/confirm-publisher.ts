@@ -79,8 +79,9 @@ export class ConfirmPublisher {
   /**
    * Publishes `messages` to `exchange` in order, waiting for the channel to drain when its buffer
    * is full, and resolves once every one is confirmed. Rejects with {@link UnconfirmedPublishError}
-   * naming each message that was nacked, not sent, or lost with the channel or connection (the
-   * others are confirmed); with `AuthenticationError` when the broker refused the login, and
+   * naming each message that was nacked, not sent, lost with the channel or connection, or not
+   * confirmed within `publishTimeoutMs` (the others are confirmed; a message sent but not confirmed
+   * may still reach the queue later, when a blocking alarm clears); with `AuthenticationError` when the broker refused the login, and
    * `InvalidArgumentError` when the broker refused the exchange declaration or amqplib a message.
    */
   async send(exchange: string, messages: readonly AmqpMessage[]): Promise<void> {
@@ -97,10 +98,20 @@ export class ConfirmPublisher {
         (error as { cause?: unknown }).cause ?? error,
       );
     }
-    const closed = Promise.withResolvers<Outcome>();
+    // Settles every outcome still open: the channel closed, or the publish timed out.
+    const ended = Promise.withResolvers<Outcome>();
     const onClose = () =>
-      closed.resolve({ confirmed: false, reason: 'not confirmed: channel closed', error: undefined });
+      ended.resolve({ confirmed: false, reason: 'not confirmed: channel closed', error: undefined });
     channel.once('close', onClose);
+    const timeoutMs = this.#options.publishTimeoutMs;
+    const timer = setTimeout(() => {
+      const blocked = this.#connection.blockedReason;
+      ended.resolve({
+        confirmed: false,
+        reason: `not confirmed within ${timeoutMs} ms${blocked === undefined ? '' : ` (the broker blocked the connection: ${blocked})`}`,
+        error: undefined,
+      });
+    }, timeoutMs);
     const outcomes: Promise<Outcome>[] = [];
     try {
       for (const message of messages) {
@@ -127,9 +138,9 @@ export class ConfirmPublisher {
           confirmation.resolve({ confirmed: false, reason: 'not sent: channel closed', error });
           writable = true;
         }
-        outcomes.push(Promise.race([confirmation.promise, closed.promise]));
+        outcomes.push(Promise.race([confirmation.promise, ended.promise]));
         if (!writable)
-          await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), closed.promise]);
+          await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), ended.promise]);
       }
       const settled = await Promise.all(outcomes);
       const failed: UnconfirmedMessage[] = [];
@@ -141,6 +152,7 @@ export class ConfirmPublisher {
       });
       if (failed.length > 0) throw new UnconfirmedPublishError(exchange, messages.length, failed, cause);
     } finally {
+      clearTimeout(timer);
       channel.off('close', onClose);
     }
   }

@@ -57,6 +57,13 @@ export interface RabbitMQEventBusOptions extends EventBusOptions {
   readonly heartbeatSeconds?: number;
   /** How long a connection attempt may take. Default 10000. */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long `publish` waits for the broker to confirm its messages (and for a full channel to
+   * drain) before it rejects with `UnconfirmedPublishError` naming the ones not confirmed. A broker
+   * under a resource alarm blocks publishers without closing anything; without a bound a publish
+   * would wait until the alarm clears. Default 30000.
+   */
+  readonly publishTimeoutMs?: number;
   /** Extra TLS settings for `amqps://` (Node `tls.connect` options). */
   readonly sslOptions?: ConnectionOptions;
   /** Check the broker's certificate and host name. Default true. */
@@ -98,6 +105,7 @@ export interface ResolvedRabbitMQOptions {
   readonly maxReconnectDelayMs: number;
   readonly heartbeatSeconds: number;
   readonly connectionTimeoutMs: number;
+  readonly publishTimeoutMs: number;
   readonly lagRefreshIntervalMs: number;
   /** Socket options handed to amqplib (TLS material included). */
   readonly socketOptions: Readonly<Record<string, unknown>>;
@@ -241,6 +249,7 @@ export function resolveRabbitMQOptions(options: RabbitMQEventBusOptions): Resolv
     maxReconnectDelayMs,
     heartbeatSeconds: integerOption('heartbeatSeconds', options.heartbeatSeconds, 60, 0),
     connectionTimeoutMs,
+    publishTimeoutMs: integerOption('publishTimeoutMs', options.publishTimeoutMs, 30_000, 1),
     lagRefreshIntervalMs: integerOption('lagRefreshIntervalMs', options.lagRefreshIntervalMs, 1_000, 0),
     socketOptions: socketOptionsOf(options, parsed, connectionTimeoutMs),
   };

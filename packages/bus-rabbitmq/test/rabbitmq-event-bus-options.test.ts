@@ -33,6 +33,7 @@ describe('resolveRabbitMQOptions', () => {
       reconnectDelayMs: 1_000,
       maxReconnectDelayMs: 60_000,
       heartbeatSeconds: 60,
+      publishTimeoutMs: 30_000,
     });
     expect(resolved.bus).toMatchObject({ enableDlq: true, shutdownTimeoutMs: 30_000, propagation: 'parent' });
     expect(resolved.bus.retryPolicy.maxRetries).toBe(3);
@@ -66,6 +67,7 @@ describe('resolveRabbitMQOptions', () => {
       /maxReconnectDelayMs/,
     ],
     ['a negative heartbeat', { heartbeatSeconds: -1 }, /heartbeatSeconds/],
+    ['a zero publish timeout', { publishTimeoutMs: 0 }, /publishTimeoutMs must be an integer >= 1/],
     ['an empty DLQ suffix', { dlqExchangeSuffix: '' }, /dlqExchangeSuffix/],
     ['TLS files on amqp://', { caFile: '/etc/ssl/ca.pem' }, /need an amqps:\/\//],
     [
