@@ -80,9 +80,10 @@ export class ConfirmPublisher {
    * Publishes `messages` to `exchange` in order, waiting for the channel to drain when its buffer
    * is full, and resolves once every one is confirmed. Rejects with {@link UnconfirmedPublishError}
    * naming each message that was nacked, not sent, lost with the channel or connection, or not
-   * confirmed within `publishTimeoutMs` (the others are confirmed; a message sent but not confirmed
-   * may still reach the queue later, when a blocking alarm clears); with `AuthenticationError` when the broker refused the login, and
-   * `InvalidArgumentError` when the broker refused the exchange declaration or amqplib a message.
+   * confirmed within `publishTimeoutMs` (the others are confirmed; a message sent but not
+   * confirmed may still reach the queue later, when a blocking alarm clears); with
+   * `AuthenticationError` when the broker refused the login, and `InvalidArgumentError` when the
+   * broker refused the exchange declaration or amqplib a message.
    */
   async send(exchange: string, messages: readonly AmqpMessage[]): Promise<void> {
     let channel: ConfirmChannel;
