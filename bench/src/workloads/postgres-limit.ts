@@ -49,27 +49,18 @@ export async function postgresLimit(pool: pg.Pool, schema: string) {
   };
   const seeded = new Set<string>();
 
-  return {
-    appendOne: (): ExtraBaseline => ({
-      name: 'limit',
-      prepare: (run) => (index) =>
-        pool.query({
-          name: 'limit_insert',
-          text: statements.insert,
-          values: [`${run.prefix}-${index}`, 1, JSON.stringify(payload(index))],
-        }),
-    }),
+  /** One event appended to a new stream with the prepared INSERT. */
+  const insertOne: ExtraBaseline['prepare'] = (run) => (index) =>
+    pool.query({
+      name: 'limit_insert',
+      text: statements.insert,
+      values: [`${run.prefix}-${index}`, 1, JSON.stringify(payload(index))],
+    });
 
-    appendOneConcurrent: (): ExtraBaseline => ({
-      name: 'limit',
-      target: LIMIT_TARGET,
-      prepare: (run) => (index) =>
-        pool.query({
-          name: 'limit_insert',
-          text: statements.insert,
-          values: [`${run.prefix}-${index}`, 1, JSON.stringify(payload(index))],
-        }),
-    }),
+  return {
+    appendOne: (): ExtraBaseline => ({ name: 'limit', prepare: insertOne }),
+
+    appendOneConcurrent: (): ExtraBaseline => ({ name: 'limit', target: LIMIT_TARGET, prepare: insertOne }),
 
     appendBatch: (): ExtraBaseline => ({
       name: 'limit',

@@ -2,7 +2,7 @@
 // background, a Python publisher, then our publisher inside a span of ours; then every event is
 // compared field by field both ways. The bus tests add their transport's own checks.
 import { expect } from '@jest/globals';
-import { trace, type SpanContext } from '@opentelemetry/api';
+import { SpanKind, trace, type SpanContext } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { DomainEvent, EventBus } from '@eventsource/core';
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
@@ -100,6 +100,41 @@ export function expectSameEventsBothWays(result: ExchangeResult, received: reado
   }
   expect(received).toHaveLength(EVENTS_EACH_WAY * 2);
   expect(pythonSide.received).toHaveLength(EVENTS_EACH_WAY * 2);
+}
+
+/** Our CONSUMER spans of the events Python published, one per event. */
+export function ourConsumeSpansOfPython(
+  result: ExchangeResult,
+  spans: readonly ReadableSpan[],
+): ReadableSpan[] {
+  const pythonIds = new Set(result.fromPython.events.map((event) => event.event_id));
+  const consumeSpans = spans.filter(
+    (span) =>
+      span.kind === SpanKind.CONSUMER && pythonIds.has(String(span.attributes['eventsource.event.id'])),
+  );
+  expect(consumeSpans).toHaveLength(EVENTS_EACH_WAY);
+  return consumeSpans;
+}
+
+/**
+ * Our side of one trace per publish, on a bus that carries trace context both ways: each of our
+ * consume spans of a Python event is a child of the Python span current at its publish, and our
+ * publish spans, one per event, are in our checkout span's trace. Returns their span ids.
+ */
+export function expectOurSpansInBothTraces(
+  result: ExchangeResult,
+  spans: readonly ReadableSpan[],
+): Set<string> {
+  const { fromPython, checkout } = result;
+  for (const span of ourConsumeSpansOfPython(result, spans)) {
+    expect(span.spanContext().traceId).toBe(fromPython.traceId);
+    expect(span.parentSpanContext?.spanId).toBe(fromPython.spanId);
+  }
+  const publishSpans = spans.filter(
+    (span) => span.kind === SpanKind.PRODUCER && span.spanContext().traceId === checkout.traceId,
+  );
+  expect(publishSpans).toHaveLength(EVENTS_EACH_WAY);
+  return new Set(publishSpans.map((span) => span.spanContext().spanId));
 }
 
 /**

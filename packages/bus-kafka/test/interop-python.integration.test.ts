@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind } from '@opentelemetry/api';
 import type { DomainEvent } from '@eventsource/core';
 import { serviceAddresses } from '@eventsource/services';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
@@ -9,6 +8,7 @@ import { interopPython } from './interop-python-support.ts';
 import {
   exchangeBothWays,
   expectOneTraceBothWays,
+  expectOurSpansInBothTraces,
   expectSameEventsBothWays,
 } from './interop-python-exchange.ts';
 import { deleteTopics, testOptions, uniquePrefix } from './support.ts';
@@ -56,29 +56,13 @@ describe("KafkaEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
         received,
         awaitPythonConsumer: false,
       });
-      const { fromPython, ours, checkout, pythonSide } = result;
+      const { ours, checkout, pythonSide } = result;
       const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
       expectSameEventsBothWays(result, received);
       expect(await consumer.dlqMessageCount()).toBe(0);
 
       // One trace per publish, across both languages.
-      const pythonIds = new Set(fromPython.events.map((event) => event.event_id));
-      const ourConsumeSpans = telemetry
-        .spans()
-        .filter(
-          (span) =>
-            span.kind === SpanKind.CONSUMER && pythonIds.has(String(span.attributes['eventsource.event.id'])),
-        );
-      expect(ourConsumeSpans).toHaveLength(EVENTS_EACH_WAY);
-      for (const span of ourConsumeSpans) {
-        expect(span.spanContext().traceId).toBe(fromPython.traceId);
-        expect(span.parentSpanContext?.spanId).toBe(fromPython.spanId);
-      }
-      const ourPublishSpans = telemetry
-        .spans()
-        .filter((span) => span.kind === SpanKind.PRODUCER && span.spanContext().traceId === checkout.traceId);
-      expect(ourPublishSpans).toHaveLength(EVENTS_EACH_WAY);
-      const ourPublishSpanIds = new Set(ourPublishSpans.map((span) => span.spanContext().spanId));
+      const ourPublishSpanIds = expectOurSpansInBothTraces(result, telemetry.spans());
       for (const event of ours) {
         expect(inPython.get(event.eventId)?.traceId).toBe(checkout.traceId);
       }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind } from '@opentelemetry/api';
 import type { GetMessage } from 'amqplib';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
@@ -10,6 +9,7 @@ import { interopPython } from '../../bus-kafka/test/interop-python-support.ts';
 import {
   exchangeBothWays,
   expectOneTraceBothWays,
+  expectOurSpansInBothTraces,
   expectSameEventsBothWays,
 } from '../../bus-kafka/test/interop-python-exchange.ts';
 import { deleteByPrefix, rabbitmqUrl, testOptions, uniqueExchange, withChannel } from './support.ts';
@@ -65,7 +65,7 @@ describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0
             await channel.bindQueue(wireQueue, exchange, '#');
           }),
       });
-      const { fromPython, ours, checkout, pythonSide } = result;
+      const { ours, pythonSide } = result;
       const inPython = new Map(pythonSide.received.map((entry) => [entry.event.event_id, entry]));
       expectSameEventsBothWays(result, received);
       // Nothing dead-lettered on either side (eventsource-py acks an undecodable message away
@@ -104,23 +104,7 @@ describe("RabbitMQEventBus with wireFormat 'eventsource-py' and eventsource-py 0
       }
 
       // One trace per publish, across both languages.
-      const pythonIds = new Set(fromPython.events.map((event) => event.event_id));
-      const ourConsumeSpans = telemetry
-        .spans()
-        .filter(
-          (span) =>
-            span.kind === SpanKind.CONSUMER && pythonIds.has(String(span.attributes['eventsource.event.id'])),
-        );
-      expect(ourConsumeSpans).toHaveLength(EVENTS_EACH_WAY);
-      for (const span of ourConsumeSpans) {
-        expect(span.spanContext().traceId).toBe(fromPython.traceId);
-        expect(span.parentSpanContext?.spanId).toBe(fromPython.spanId);
-      }
-      const ourPublishSpans = telemetry
-        .spans()
-        .filter((span) => span.kind === SpanKind.PRODUCER && span.spanContext().traceId === checkout.traceId);
-      expect(ourPublishSpans).toHaveLength(EVENTS_EACH_WAY);
-      const ourPublishSpanIds = new Set(ourPublishSpans.map((span) => span.spanContext().spanId));
+      const ourPublishSpanIds = expectOurSpansInBothTraces(result, telemetry.spans());
       // eventsource-py's RabbitMQ consumer starts its consume span without making it current (its
       // handler spans start new traces), so the handler sees no trace: Jaeger shows the link below.
       for (const event of ours) expect(inPython.get(event.eventId)?.traceId).toMatch(/^0{32}$/);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SpanKind } from '@opentelemetry/api';
 import type { DomainEvent } from '@eventsource/core';
 import { captureTelemetry, type TelemetryCapture } from '@eventsource/testing';
 import type { TraceSpan } from '@eventsource/testing/trace-tree';
@@ -15,7 +14,11 @@ import {
   interopPython,
   jaegerTrace,
 } from '../../bus-kafka/test/interop-python-support.ts';
-import { exchangeBothWays, expectSameEventsBothWays } from '../../bus-kafka/test/interop-python-exchange.ts';
+import {
+  exchangeBothWays,
+  expectSameEventsBothWays,
+  ourConsumeSpansOfPython,
+} from '../../bus-kafka/test/interop-python-exchange.ts';
 import { deleteStreams, rawRedis, redisUrl, testOptions, uniquePrefix } from './support.ts';
 
 /** The fields eventsource-py's Redis bus writes to each stream entry (`adapters/redis/bus_publish.py`). */
@@ -109,15 +112,7 @@ describe("RedisEventBus with wireFormat 'eventsource-py' and eventsource-py 0.15
 
       // The trace: eventsource-py's Redis bus neither writes nor reads trace context. Our consumer
       // starts a new trace for each Python event; Python's consumer does the same for ours.
-      const pythonIds = new Set(fromPython.events.map((event) => event.event_id));
-      const ourConsumeSpans = telemetry
-        .spans()
-        .filter(
-          (span) =>
-            span.kind === SpanKind.CONSUMER && pythonIds.has(String(span.attributes['eventsource.event.id'])),
-        );
-      expect(ourConsumeSpans).toHaveLength(EVENTS_EACH_WAY);
-      for (const span of ourConsumeSpans) {
+      for (const span of ourConsumeSpansOfPython(result, telemetry.spans())) {
         expect(span.spanContext().traceId).not.toBe(fromPython.traceId);
         expect(span.parentSpanContext).toBeUndefined();
       }

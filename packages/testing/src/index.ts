@@ -24,6 +24,8 @@ export {
   uniqueId,
 } from './contracts/fixtures.ts';
 export type { ContractSubject } from './contracts/fixtures.ts';
+export { expectOneInstrumentedTrace } from './instrumented-trace.ts';
+export type { TransportSpans } from './instrumented-trace.ts';
 export { outboxRepositoryContract } from './contracts/outbox-repository-contract.ts';
 export { snapshotStoreContract } from './contracts/snapshot-store-contract.ts';
 export { runProjection } from './projection-scenario.ts';
