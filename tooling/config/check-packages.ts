@@ -2,8 +2,8 @@
 // "are the types wrong" (@arethetypeswrong/cli), and whose manifest a registry can resolve: no
 // `workspace:` range left, and every @eventsource dependency (the driver kits the adapters depend
 // on, core as a peer) at a range the workspace's own version satisfies, so the packages published
-// together install together. packages/core/test/packed-install-readmes.integration.test.ts then
-// installs them from a local registry as a user would.
+// together install together. packages/core/test/packed-install.integration.test.ts then publishes
+// them to a private registry with the release command and installs them from it as a user would.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
